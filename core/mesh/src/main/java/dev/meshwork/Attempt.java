@@ -1,0 +1,139 @@
+package dev.meshwork;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One try of a {@link MeshCall} against one endpoint. The adapter sends the request to {@link
+ * #endpoint()} and completes the attempt through the call; listeners read the result.
+ *
+ * <p>Not thread-safe; owned by its call.
+ */
+public final class Attempt {
+
+  private static final String[] GRPC_CODES = {
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED"
+  };
+
+  final MeshCall call;
+  final EndpointState state;
+  final boolean permitted;
+  private final int number;
+  private final long startNanos;
+  private final long remainingNanos;
+
+  @Nullable ResponseClass result;
+  int httpStatus;
+  int grpcCode = -1;
+  @Nullable Throwable error;
+  private long endNanos;
+
+  Attempt(
+      MeshCall call,
+      EndpointState state,
+      int number,
+      long startNanos,
+      boolean permitted,
+      long remainingNanos) {
+    this.call = call;
+    this.state = state;
+    this.number = number;
+    this.startNanos = startNanos;
+    this.permitted = permitted;
+    this.remainingNanos = remainingNanos;
+  }
+
+  void end(ResponseClass result, long now) {
+    this.result = result;
+    this.endNanos = now;
+  }
+
+  public Endpoint endpoint() {
+    return state.endpoint();
+  }
+
+  /** 1 for the first attempt, 2 for the first retry, … */
+  public int number() {
+    return number;
+  }
+
+  public boolean isRetry() {
+    return number > 1;
+  }
+
+  public MeshCall call() {
+    return call;
+  }
+
+  /**
+   * The call's remaining time when this attempt started ({@link Long#MAX_VALUE} without a
+   * deadline): what the attempt may use, and what goes out in the deadline header.
+   */
+  public long remainingNanos() {
+    return remainingNanos;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** The classification, or null while the attempt is in flight. */
+  public @Nullable ResponseClass result() {
+    return result;
+  }
+
+  /** The HTTP status, or 0 if there was none. */
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  /** The numeric gRPC status code, or -1 if there was none. */
+  public int grpcCode() {
+    return grpcCode;
+  }
+
+  /** The error that ended the attempt without a response, or null. */
+  public @Nullable Throwable error() {
+    return error;
+  }
+
+  /** Time from start to completion; 0 while in flight. */
+  public long latencyNanos() {
+    return result == null ? 0 : endNanos - startNanos;
+  }
+
+  /** {@code 503}, {@code UNAVAILABLE}, or the error's class and message. */
+  public String describeResult() {
+    if (httpStatus != 0) {
+      return Integer.toString(httpStatus);
+    }
+    if (grpcCode >= 0) {
+      return grpcCode < GRPC_CODES.length ? GRPC_CODES[grpcCode] : "gRPC code " + grpcCode;
+    }
+    if (error != null) {
+      String message = error.getMessage();
+      return error.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+    return result == null ? "in flight" : result.name();
+  }
+
+  @Override
+  public String toString() {
+    return "Attempt{#" + number + " " + state.endpoint().authority() + " " + describeResult() + "}";
+  }
+}

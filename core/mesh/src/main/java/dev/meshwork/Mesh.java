@@ -1,0 +1,283 @@
+package dev.meshwork;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An in-process service mesh. Sources feed it configuration and endpoints; transport adapters route
+ * each call through it: pick a route and a weighted backend, balance over the backend's endpoints,
+ * bound the call by its deadline, and retry within the destination's retry budget.
+ *
+ * <p>Build one per application and share it: every client of the same mesh shares its per-service
+ * retry budgets and endpoint statistics. Thread-safe. Close it to stop its sources.
+ *
+ * <pre>{@code
+ * Mesh mesh = Mesh.builder()
+ *     .source(StaticSource.builder()
+ *         .endpoints("reviews", Endpoint.of("127.0.0.1", 8081), Endpoint.of("127.0.0.1", 8082))
+ *         .build())
+ *     .build();
+ * OkHttpClient client = MeshOkHttp.install(new OkHttpClient.Builder(), mesh).build();
+ * client.newCall(new Request.Builder().url("http://reviews/books/1").build()).execute();
+ * }</pre>
+ */
+public final class Mesh implements AutoCloseable {
+
+  final Ticker ticker;
+  final RandomSource random;
+  final MeshListener listener;
+  final ResponseClassifier classifier;
+  final RetryPolicy retryPolicy;
+  final Balancer balancer;
+  final @Nullable EndpointGateFactory gates;
+  final boolean failOpen;
+  final String defaultNamespace;
+  private final Duration budgetTtl;
+  private final int budgetMinPerSecond;
+  private final double budgetRatio;
+  private final @Nullable ScheduledExecutorService givenScheduler;
+  private @Nullable ScheduledExecutorService ownScheduler;
+  private final ConcurrentHashMap<ServiceName, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final ControlPlane control;
+  private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
+
+  private Mesh(Builder b) {
+    this.ticker = b.ticker;
+    this.random = b.random;
+    this.listener = CompositeListener.guarding(b.listener);
+    this.classifier = b.classifier;
+    this.retryPolicy = b.retryPolicy;
+    this.balancer = b.balancer;
+    this.gates = b.gates;
+    this.failOpen = b.failOpen;
+    this.defaultNamespace = b.defaultNamespace;
+    this.budgetTtl = b.budgetTtl;
+    this.budgetMinPerSecond = b.budgetMinPerSecond;
+    this.budgetRatio = b.budgetRatio;
+    this.givenScheduler = b.scheduler;
+    this.control = new ControlPlane(this);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts a routed call to {@code host} (as in {@code http://reviews/…} or {@code
+   * mesh:///reviews}), or returns null when the mesh knows no such service, in which case the
+   * adapter passes the request through untouched.
+   */
+  public @Nullable MeshCall newCall(String host, MeshRequest request) {
+    MeshSnapshot s = snapshot;
+    ServiceRouting routing = s.routingForHost(host);
+    return routing == null ? null : new MeshCall(this, s, routing, request);
+  }
+
+  /** Whether {@code host} names a service the mesh routes. */
+  public boolean knows(String host) {
+    return snapshot.routingForHost(host) != null;
+  }
+
+  /** The configuration in force now. */
+  public MeshSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** The retry budget of calls to {@code service}, shared by every client of this mesh. */
+  public RetryBudget retryBudget(ServiceName service) {
+    return budgets.computeIfAbsent(
+        service, s -> RetryBudget.create(budgetTtl, budgetMinPerSecond, budgetRatio, ticker));
+  }
+
+  /** Completes when every source has published its first complete view. */
+  public CompletableFuture<Void> whenReady() {
+    return control.ready.copy();
+  }
+
+  /**
+   * Waits until every source has published its first complete view.
+   *
+   * @return false if that did not happen within {@code timeout}
+   */
+  public boolean awaitReady(Duration timeout) throws InterruptedException {
+    try {
+      control.ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  public RandomSource random() {
+    return random;
+  }
+
+  /** The namespace of services addressed without one ({@code http://reviews/}). */
+  public String defaultNamespace() {
+    return defaultNamespace;
+  }
+
+  /** The listener every event goes to (all registered listeners, each shielded). */
+  public MeshListener listener() {
+    return listener;
+  }
+
+  synchronized ScheduledExecutorService scheduler() {
+    if (givenScheduler != null) {
+      return givenScheduler;
+    }
+    if (ownScheduler == null) {
+      ownScheduler =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "meshwork-scheduler");
+                t.setDaemon(true);
+                return t;
+              });
+    }
+    return ownScheduler;
+  }
+
+  void publish(MeshSnapshot next) {
+    snapshot = next;
+  }
+
+  /** Stops the sources and the mesh's own scheduler. Calls already routed complete normally. */
+  @Override
+  public void close() {
+    control.close();
+    synchronized (this) {
+      if (ownScheduler != null) {
+        ownScheduler.shutdownNow();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Mesh{" + snapshot + "}";
+  }
+
+  /** Configures a {@link Mesh}. Not thread-safe. */
+  public static final class Builder {
+    private final List<MeshSource> sources = new ArrayList<>();
+    private Ticker ticker = Ticker.system();
+    private RandomSource random = RandomSource.threadLocal();
+    private MeshListener listener = MeshListener.NONE;
+    private ResponseClassifier classifier = ResponseClassifier.defaults();
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private Balancer balancer = Balancer.p2cPeakEwma();
+    private @Nullable EndpointGateFactory gates;
+    private boolean failOpen = true;
+    private String defaultNamespace = ServiceName.DEFAULT_NAMESPACE;
+    private Duration budgetTtl = Duration.ofSeconds(10);
+    private int budgetMinPerSecond = 10;
+    private double budgetRatio = 0.2;
+    private @Nullable ScheduledExecutorService scheduler;
+
+    private Builder() {}
+
+    /** Adds a source; sources added first win when two configure the same service. */
+    public Builder source(MeshSource source) {
+      sources.add(Objects.requireNonNull(source, "source"));
+      return this;
+    }
+
+    /** Adds a listener; listeners are called in the order added. */
+    public Builder listener(MeshListener listener) {
+      this.listener = this.listener.and(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    public Builder classifier(ResponseClassifier classifier) {
+      this.classifier = Objects.requireNonNull(classifier, "classifier");
+      return this;
+    }
+
+    /** The retry policy of routes and services that set none. */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * Per-destination retry budgets: retries may add {@code ratio} of the requests of the last
+     * {@code ttl}, plus {@code minRetriesPerSecond}. Defaults: 0.2, 10 per second, 10 s.
+     */
+    public Builder retryBudget(Duration ttl, int minRetriesPerSecond, double ratio) {
+      RetryBudget.create(ttl, minRetriesPerSecond, ratio, ticker); // validates
+      this.budgetTtl = ttl;
+      this.budgetMinPerSecond = minRetriesPerSecond;
+      this.budgetRatio = ratio;
+      return this;
+    }
+
+    /** The balancer of services that set none; default {@link Balancer#p2cPeakEwma()}. */
+    public Builder balancer(Balancer balancer) {
+      this.balancer = Objects.requireNonNull(balancer, "balancer");
+      return this;
+    }
+
+    /** Gives every endpoint a gate (circuit breaker, outlier detection, slow start). */
+    public Builder gates(EndpointGateFactory gates) {
+      this.gates = Objects.requireNonNull(gates, "gates");
+      return this;
+    }
+
+    /**
+     * When every endpoint of a backend refuses traffic: send to the least bad one anyway (true, the
+     * default, as Finagle does) or fail the call fast (false).
+     */
+    public Builder failOpen(boolean failOpen) {
+      this.failOpen = failOpen;
+      return this;
+    }
+
+    /** The namespace of services named without one; default {@code default}. */
+    public Builder defaultNamespace(String namespace) {
+      this.defaultNamespace = ServiceName.of("x", namespace).namespace();
+      return this;
+    }
+
+    /** The time source; tests pass a fake one. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** The randomness source; tests pass a seeded one. */
+    public Builder random(RandomSource random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** The scheduler sources use for timers; by default the mesh owns one daemon thread. */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Builds the mesh and starts its sources. */
+    public Mesh build() {
+      Mesh mesh = new Mesh(this);
+      mesh.control.start(List.copyOf(sources));
+      return mesh;
+    }
+  }
+}

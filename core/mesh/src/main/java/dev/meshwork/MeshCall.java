@@ -1,0 +1,384 @@
+package dev.meshwork;
+
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One logical call through the mesh, from route selection to its final attempt. Transport adapters
+ * drive it; listeners observe it. Created by {@link Mesh#newCall}, which reads the snapshot once:
+ * the route, backend, deadline, retry policy and budget of the whole call come from that one
+ * snapshot.
+ *
+ * <p>An adapter's loop:
+ *
+ * <pre>{@code
+ * MeshCall call = mesh.newCall(host, request);      // null: not a mesh service, pass through
+ * while (true) {
+ *   Attempt attempt = call.startAttempt();          // throws NoHealthyEndpoints / DeadlineExceeded
+ *   Response response = send(attempt.endpoint(), call.remainingNanos());
+ *   RetryDecision d = call.completeHttp(attempt, response.code());
+ *   if (d != RetryDecision.RETRY) return response;  // the call has ended
+ *   response.close();
+ *   ticker.sleep(call.backoffNanos());
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe: drive a call from one thread at a time. Every call ends exactly once: when a
+ * completion returns anything but {@link RetryDecision#RETRY}, when {@link #startAttempt()} throws,
+ * or when {@link #cancel()} is called.
+ */
+public final class MeshCall {
+
+  private final Mesh mesh;
+  private final MeshSnapshot snapshot;
+  private final ServiceRouting routing;
+  private final CompiledRoute route;
+  private final LinkedBackend backend;
+  private final MeshRequest request;
+  private final boolean idempotent;
+  private final boolean replayable;
+  private final long startNanos;
+
+  /** Absolute deadline on the mesh's ticker; Long.MAX_VALUE for none. */
+  private final long deadlineAt;
+
+  private final long deadlineBudgetNanos;
+
+  private int attempts;
+  private @Nullable Attempt last;
+  private @Nullable RetryDecision decision;
+  private @Nullable MeshException failure;
+  private long backoffNanos;
+  private long endNanos;
+  private Object @Nullable [] attachments;
+
+  MeshCall(Mesh mesh, MeshSnapshot snapshot, ServiceRouting routing, MeshRequest request) {
+    this.mesh = mesh;
+    this.snapshot = snapshot;
+    this.routing = routing;
+    this.request = request;
+    this.idempotent = request.idempotent();
+    this.replayable = request.replayable();
+    this.route = routing.select(request);
+    long now = mesh.ticker.nanoTime();
+    this.startNanos = now;
+    long budget = route.timeoutNanos > 0 ? route.timeoutNanos : Long.MAX_VALUE;
+    Deadline inherited = MeshContext.current().deadline();
+    if (inherited != null) {
+      budget = Math.min(budget, inherited.remainingNanos());
+    }
+    this.deadlineBudgetNanos = budget;
+    this.deadlineAt = budget == Long.MAX_VALUE ? Long.MAX_VALUE : now + budget;
+    this.backend = route.pickBackend(mesh.random);
+    routing.budget.deposit();
+    mesh.listener.callStarted(this);
+  }
+
+  /**
+   * Picks an endpoint and starts the next attempt.
+   *
+   * @throws DeadlineExceededException if the deadline has passed; the call has then ended
+   * @throws NoHealthyEndpointsException if the backend has no endpoint to use; the call has ended
+   */
+  public Attempt startAttempt() {
+    if (decision != null) {
+      throw new IllegalStateException("call to " + routing.service + " has ended: " + decision);
+    }
+    long now = mesh.ticker.nanoTime();
+    if (now >= deadlineAt) {
+      throw fail(
+          RetryDecision.DEADLINE_EXCEEDED,
+          new DeadlineExceededException(describe(RetryDecision.DEADLINE_EXCEEDED)),
+          now);
+    }
+    EndpointSet set = backend.endpoints;
+    if (set.isEmpty()) {
+      throw fail(RetryDecision.COMPLETE, new NoHealthyEndpointsException(backend.name, 0, 0), now);
+    }
+    EndpointState avoid = last == null ? null : last.state;
+    EndpointState chosen = null;
+    boolean permitted = false;
+    for (int tries = 0; tries < 3 && chosen == null; tries++) {
+      EndpointState s = backend.balancer.pick(set, avoid, now, mesh.random);
+      if (s == null) {
+        break;
+      }
+      if (s.gate == null) {
+        chosen = s;
+      } else if (s.gate.tryAcquire()) {
+        chosen = s;
+        permitted = true;
+      } else {
+        avoid = s;
+      }
+    }
+    if (chosen == null) {
+      if (!mesh.failOpen) {
+        int rejecting = set.rejecting();
+        throw fail(
+            RetryDecision.COMPLETE,
+            new NoHealthyEndpointsException(backend.name, set.size(), rejecting),
+            now);
+      }
+      chosen = backend.balancer.leastBad(set, now);
+      mesh.listener.failedOpen(this, backend.name);
+    }
+    chosen.attemptStarted();
+    Attempt attempt = new Attempt(this, chosen, ++attempts, now, permitted, deadlineAt - now);
+    last = attempt;
+    mesh.listener.attemptStarted(this, attempt);
+    return attempt;
+  }
+
+  /** Completes {@code attempt} with an HTTP response status. */
+  public RetryDecision completeHttp(Attempt attempt, int status) {
+    attempt.httpStatus = status;
+    return complete(attempt, mesh.classifier.classifyHttp(status, route.retryPolicy), false);
+  }
+
+  /** Completes {@code attempt} with a numeric gRPC status code. */
+  public RetryDecision completeGrpc(Attempt attempt, int code) {
+    attempt.grpcCode = code;
+    return complete(attempt, mesh.classifier.classifyGrpc(code, route.retryPolicy), false);
+  }
+
+  /**
+   * Completes {@code attempt} that ended without a response. {@code neverSent}: the request
+   * certainly did not reach the server, which makes any request safe to retry.
+   */
+  public RetryDecision completeError(Attempt attempt, Throwable error, boolean neverSent) {
+    attempt.error = error;
+    return complete(
+        attempt, mesh.classifier.classifyError(error, neverSent, route.retryPolicy), neverSent);
+  }
+
+  /** Completes {@code attempt} that the caller cancelled; it says nothing about the endpoint. */
+  public RetryDecision completeCancelled(Attempt attempt) {
+    return complete(attempt, ResponseClass.IGNORED, false);
+  }
+
+  /** Ends a call that will not make the retry it was granted (for example, interrupted). */
+  public void cancel() {
+    if (decision == null) {
+      end(RetryDecision.COMPLETE, null, mesh.ticker.nanoTime());
+    }
+  }
+
+  private RetryDecision complete(Attempt attempt, ResponseClass result, boolean neverSent) {
+    if (attempt.result != null) {
+      throw new IllegalStateException("attempt " + attempt.number() + " already completed");
+    }
+    long now = mesh.ticker.nanoTime();
+    attempt.end(result, now);
+    EndpointState state = attempt.state;
+    state.attemptEnded();
+    long latency = now - attempt.startNanos();
+    backend.balancer.observe(state, latency, result, now);
+    EndpointGate gate = state.gate;
+    if (attempt.permitted && gate != null) {
+      if (result == ResponseClass.IGNORED) {
+        gate.release();
+      } else {
+        gate.onComplete(result, latency);
+      }
+    }
+    mesh.listener.attemptEnded(this, attempt);
+    RetryDecision d = decide(result, neverSent, now);
+    if (d == RetryDecision.RETRY) {
+      return d;
+    }
+    end(d, null, now);
+    return d;
+  }
+
+  private RetryDecision decide(ResponseClass result, boolean neverSent, long now) {
+    if (result != ResponseClass.RETRYABLE_FAILURE) {
+      return RetryDecision.COMPLETE;
+    }
+    if (!neverSent && !(idempotent && replayable)) {
+      return RetryDecision.UNSAFE_TO_RETRY;
+    }
+    RetryPolicy policy = route.retryPolicy;
+    if (attempts >= policy.maxAttempts()) {
+      return policy.maxAttempts() == 1 ? RetryDecision.COMPLETE : RetryDecision.ATTEMPTS_EXHAUSTED;
+    }
+    long backoff = policy.backoffNanos(attempts, mesh.random);
+    if (deadlineAt != Long.MAX_VALUE && now + backoff >= deadlineAt) {
+      return RetryDecision.DEADLINE_EXCEEDED;
+    }
+    if (!routing.budget.tryWithdraw()) {
+      return RetryDecision.BUDGET_EXHAUSTED;
+    }
+    backoffNanos = backoff;
+    return RetryDecision.RETRY;
+  }
+
+  private MeshException fail(RetryDecision d, MeshException error, long now) {
+    end(d, error, now);
+    return error;
+  }
+
+  private void end(RetryDecision d, @Nullable MeshException error, long now) {
+    decision = d;
+    failure = error;
+    endNanos = now;
+    mesh.listener.callEnded(this);
+  }
+
+  /** The service the call was addressed to. */
+  public ServiceName service() {
+    return routing.service;
+  }
+
+  /** The route that took the call. */
+  public Route route() {
+    return route.route;
+  }
+
+  /** The backend chosen for the call, which every attempt uses. */
+  public Backend backend() {
+    return backend.backend;
+  }
+
+  public MeshRequest request() {
+    return request;
+  }
+
+  /** The generation of the snapshot the call was routed with. */
+  public long snapshotGeneration() {
+    return snapshot.generation();
+  }
+
+  /** Time left before the deadline; {@link Long#MAX_VALUE} when the call has none. */
+  public long remainingNanos() {
+    return deadlineAt == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineAt - mesh.ticker.nanoTime();
+  }
+
+  public boolean hasDeadline() {
+    return deadlineAt != Long.MAX_VALUE;
+  }
+
+  /** The call's deadline, or null when it has none. */
+  public @Nullable Deadline deadline() {
+    return hasDeadline() ? Deadline.afterNanos(remainingNanos(), mesh.ticker) : null;
+  }
+
+  /** The pause before the next attempt, after a {@link RetryDecision#RETRY}. */
+  public long backoffNanos() {
+    return backoffNanos;
+  }
+
+  /** Attempts started so far. */
+  public int attempts() {
+    return attempts;
+  }
+
+  /** The latest attempt, or null before the first. */
+  public @Nullable Attempt lastAttempt() {
+    return last;
+  }
+
+  public boolean isEnded() {
+    return decision != null;
+  }
+
+  /** How the call ended, or null while it runs. */
+  public @Nullable RetryDecision decision() {
+    return decision;
+  }
+
+  /** The mesh's own failure that ended the call (no endpoints, deadline), or null. */
+  public @Nullable MeshException failure() {
+    return failure;
+  }
+
+  /** Nanoseconds from start to end (so far, while the call runs). */
+  public long durationNanos() {
+    return (decision != null ? endNanos : mesh.ticker.nanoTime()) - startNanos;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /**
+   * Why a call with a retryable failure stopped, for the error the adapter raises: {@code retry
+   * budget for ratings.default exhausted (last failure: 503)}, {@code deadline of 250 ms for
+   * reviews.default exceeded after 2 attempts (last failure: 503)}.
+   */
+  public String describe(RetryDecision d) {
+    String service = routing.service.toString();
+    String lastFailure = last == null ? "" : " (last failure: " + last.describeResult() + ")";
+    switch (d) {
+      case BUDGET_EXHAUSTED:
+        return "retry budget for " + service + " exhausted" + lastFailure;
+      case DEADLINE_EXCEEDED:
+        return "deadline of "
+            + Math.max(deadlineBudgetNanos / 1_000_000, 0)
+            + " ms for "
+            + service
+            + " exceeded after "
+            + attempts
+            + (attempts == 1 ? " attempt" : " attempts")
+            + lastFailure;
+      case ATTEMPTS_EXHAUSTED:
+        return service + " failed after " + attempts + " attempts" + lastFailure;
+      case UNSAFE_TO_RETRY:
+        return request.method()
+            + " to "
+            + service
+            + " not retried: it may have reached the server and is not safe to repeat"
+            + lastFailure;
+      default:
+        return service + ": " + (last == null ? "no attempt" : last.describeResult());
+    }
+  }
+
+  /** A value a listener keeps with this call (a span, a timer sample); null if none. */
+  @SuppressWarnings("unchecked")
+  public <T> @Nullable T attachment(MeshContext.Key<T> key) {
+    Object[] a = attachments;
+    if (a != null) {
+      for (int i = 0; i < a.length; i += 2) {
+        if (a[i] == key) {
+          return (T) a[i + 1];
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Keeps {@code value} with this call under {@code key}, replacing an earlier value. */
+  public <T> void attach(MeshContext.Key<T> key, T value) {
+    Object[] a = attachments;
+    if (a == null) {
+      attachments = new Object[] {key, value};
+      return;
+    }
+    for (int i = 0; i < a.length; i += 2) {
+      if (a[i] == key) {
+        a[i + 1] = value;
+        return;
+      }
+    }
+    a = Arrays.copyOf(a, a.length + 2);
+    a[a.length - 2] = key;
+    a[a.length - 1] = value;
+    attachments = a;
+  }
+
+  @Override
+  public String toString() {
+    return "MeshCall{"
+        + request.method()
+        + " "
+        + routing.service
+        + request.path()
+        + " -> "
+        + backend.name
+        + ", attempts="
+        + attempts
+        + (decision == null ? "" : ", " + decision)
+        + "}";
+  }
+}

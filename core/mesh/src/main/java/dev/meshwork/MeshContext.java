@@ -1,0 +1,153 @@
+package dev.meshwork;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What travels with a request through the application: its deadline and a few keyed values (the
+ * inbound peer's identity, the attempt count of an upstream retry). Inbound adapters (the servlet
+ * filter, the gRPC server interceptor) make the caller's context current; outbound calls read it,
+ * so a deadline set at the edge shortens every call made on its behalf.
+ *
+ * <p>Immutable; {@link #makeCurrent()} binds it to the current thread until the returned scope
+ * closes. Values are stored in a small array, as contexts hold a handful of keys.
+ *
+ * <pre>{@code
+ * MeshContext ctx = MeshContext.current().withDeadline(Deadline.after(timeout, ticker));
+ * try (MeshContext.Scope ignored = ctx.makeCurrent()) {
+ *   // outbound mesh calls made here carry at most `timeout`
+ * }
+ * }</pre>
+ */
+public final class MeshContext {
+
+  private static final MeshContext ROOT = new MeshContext(null, new Object[0]);
+  private static final ThreadLocal<MeshContext> CURRENT = new ThreadLocal<>();
+
+  private final @Nullable Deadline deadline;
+
+  /** Alternating keys and values. */
+  private final Object[] entries;
+
+  private MeshContext(@Nullable Deadline deadline, Object[] entries) {
+    this.deadline = deadline;
+    this.entries = entries;
+  }
+
+  /** The context with no deadline and no values. */
+  public static MeshContext root() {
+    return ROOT;
+  }
+
+  /** The context bound to this thread, or {@link #root()}. */
+  public static MeshContext current() {
+    MeshContext c = CURRENT.get();
+    return c == null ? ROOT : c;
+  }
+
+  public @Nullable Deadline deadline() {
+    return deadline;
+  }
+
+  /**
+   * This context with {@code deadline}, unless the current one is earlier: deadlines only shorten.
+   */
+  public MeshContext withDeadline(Deadline deadline) {
+    Objects.requireNonNull(deadline, "deadline");
+    if (this.deadline != null && this.deadline.compareTo(deadline) <= 0) {
+      return this;
+    }
+    return new MeshContext(deadline, entries);
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> @Nullable T get(Key<T> key) {
+    for (int i = 0; i < entries.length; i += 2) {
+      if (entries[i] == key) {
+        return (T) entries[i + 1];
+      }
+    }
+    return null;
+  }
+
+  /** This context with {@code key} set to {@code value}. */
+  public <T> MeshContext with(Key<T> key, T value) {
+    Objects.requireNonNull(value, "value");
+    for (int i = 0; i < entries.length; i += 2) {
+      if (entries[i] == key) {
+        Object[] copy = entries.clone();
+        copy[i + 1] = value;
+        return new MeshContext(deadline, copy);
+      }
+    }
+    Object[] copy = Arrays.copyOf(entries, entries.length + 2);
+    copy[entries.length] = key;
+    copy[entries.length + 1] = value;
+    return new MeshContext(deadline, copy);
+  }
+
+  /** Binds this context to the current thread until the scope is closed. */
+  public Scope makeCurrent() {
+    MeshContext previous = CURRENT.get();
+    CURRENT.set(this);
+    return () -> {
+      if (previous == null) {
+        CURRENT.remove();
+      } else {
+        CURRENT.set(previous);
+      }
+    };
+  }
+
+  /** {@code task} run with this context current, for handing work to another thread. */
+  public Runnable wrap(Runnable task) {
+    Objects.requireNonNull(task, "task");
+    return () -> {
+      try (Scope ignored = makeCurrent()) {
+        task.run();
+      }
+    };
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("MeshContext{");
+    if (deadline != null) {
+      s.append(deadline);
+    }
+    for (int i = 0; i < entries.length; i += 2) {
+      s.append(s.length() > 12 ? ", " : "").append(entries[i]).append('=').append(entries[i + 1]);
+    }
+    return s.append('}').toString();
+  }
+
+  /** Restores the previous context of the thread when closed. */
+  @FunctionalInterface
+  public interface Scope extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * A key for a context value; compared by identity, so keep keys in constants.
+   *
+   * @param <T> the value's type
+   */
+  public static final class Key<T> {
+    private final String name;
+
+    private Key(String name) {
+      this.name = name;
+    }
+
+    public static <T> Key<T> named(String name) {
+      return new Key<>(Objects.requireNonNull(name, "name"));
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.meshwork;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class MeshContextTest {
+
+  private final AtomicLong now = new AtomicLong(5_000);
+  private final Ticker ticker = now::get;
+
+  @Test
+  void aDeadlineOnlyEverShortens() {
+    Deadline soon = Deadline.after(Duration.ofMillis(100), ticker);
+    Deadline later = Deadline.after(Duration.ofMillis(900), ticker);
+    MeshContext ctx = MeshContext.root().withDeadline(soon);
+    assertThat(ctx.withDeadline(later).deadline()).isSameAs(soon);
+    Deadline sooner = Deadline.after(Duration.ofMillis(10), ticker);
+    assertThat(ctx.withDeadline(sooner).deadline()).isSameAs(sooner);
+  }
+
+  @Test
+  void deadlinesOnDifferentTickersCompareByRemainingTime() {
+    Deadline a = Deadline.after(Duration.ofMillis(100), ticker);
+    Deadline b = Deadline.after(Duration.ofMillis(50), Ticker.system());
+    assertThat(a.earliest(b)).isSameAs(b);
+  }
+
+  @Test
+  void scopeRestoresThePreviousContext() {
+    MeshContext.Key<String> peer = MeshContext.Key.named("peer");
+    MeshContext outer = MeshContext.root().with(peer, "a");
+    try (MeshContext.Scope s1 = outer.makeCurrent()) {
+      try (MeshContext.Scope s2 = MeshContext.current().with(peer, "b").makeCurrent()) {
+        assertThat(MeshContext.current().get(peer)).isEqualTo("b");
+      }
+      assertThat(MeshContext.current().get(peer)).isEqualTo("a");
+    }
+    assertThat(MeshContext.current()).isSameAs(MeshContext.root());
+  }
+
+  @Test
+  void wrappedTasksRunWithTheContextOnAnotherThread() throws Exception {
+    MeshContext ctx =
+        MeshContext.root().withDeadline(Deadline.after(Duration.ofSeconds(1), ticker));
+    Deadline[] seen = new Deadline[1];
+    Thread t = new Thread(ctx.wrap(() -> seen[0] = MeshContext.current().deadline()));
+    t.start();
+    t.join();
+    assertThat(seen[0]).isSameAs(ctx.deadline());
+  }
+
+  @Test
+  void remainingTimeFollowsTheTicker() {
+    Deadline d = Deadline.after(Duration.ofMillis(100), ticker);
+    now.addAndGet(40_000_000);
+    assertThat(d.remainingNanos()).isEqualTo(60_000_000);
+    now.addAndGet(60_000_000);
+    assertThat(d.isExpired()).isTrue();
+  }
+}
