@@ -29,6 +29,7 @@ final class ControlPlane {
   final CompletableFuture<Void> ready = new CompletableFuture<>();
 
   private Map<ServiceName, ServiceConfig> merged = Map.of();
+  private AccessPolicy accessPolicy;
   private final Map<ServiceName, List<Endpoint>> effective = new HashMap<>();
   private final Map<ServiceName, EndpointSet> endpointSets = new HashMap<>();
   private final Map<ServiceName, Map<String, EndpointState>> states = new HashMap<>();
@@ -40,6 +41,7 @@ final class ControlPlane {
   ControlPlane(Mesh mesh) {
     this.mesh = mesh;
     this.linker = new SnapshotLinker(mesh);
+    this.accessPolicy = AccessPolicy.of(List.of(), mesh.defaultAccess);
   }
 
   /** Starts every source; they publish through their own {@link SourceContext}. */
@@ -79,6 +81,11 @@ final class ControlPlane {
     }
     slot.config = config;
     merged = next;
+    List<AccessRule> rules = new ArrayList<>();
+    for (Slot s : slots) {
+      rules.addAll(s.config.accessRules());
+    }
+    accessPolicy = AccessPolicy.of(rules, mesh.defaultAccess);
     publish();
   }
 
@@ -153,7 +160,7 @@ final class ControlPlane {
   private void publish() {
     List<SnapshotLinker.Unavailable> missing = new ArrayList<>();
     MeshSnapshot snapshot =
-        linker.link(++generation, merged, endpointSets, mesh::retryBudget, missing);
+        linker.link(++generation, merged, endpointSets, accessPolicy, mesh::retryBudget, missing);
     mesh.publish(snapshot);
     Set<SnapshotLinker.Unavailable> now = new HashSet<>(missing);
     for (SnapshotLinker.Unavailable u : missing) {

@@ -42,6 +42,7 @@ public final class Mesh implements AutoCloseable {
   final @Nullable EndpointGateFactory gates;
   final boolean failOpen;
   final String defaultNamespace;
+  final AccessRule.Action defaultAccess;
   private final Duration budgetTtl;
   private final int budgetMinPerSecond;
   private final double budgetRatio;
@@ -61,6 +62,7 @@ public final class Mesh implements AutoCloseable {
     this.gates = b.gates;
     this.failOpen = b.failOpen;
     this.defaultNamespace = b.defaultNamespace;
+    this.defaultAccess = b.defaultAccess;
     this.budgetTtl = b.budgetTtl;
     this.budgetMinPerSecond = b.budgetMinPerSecond;
     this.budgetRatio = b.budgetRatio;
@@ -186,6 +188,7 @@ public final class Mesh implements AutoCloseable {
     private @Nullable EndpointGateFactory gates;
     private boolean failOpen = true;
     private String defaultNamespace = ServiceName.DEFAULT_NAMESPACE;
+    private AccessRule.Action defaultAccess = AccessRule.Action.ALLOW;
     private Duration budgetTtl = Duration.ofSeconds(10);
     private int budgetMinPerSecond = 10;
     private double budgetRatio = 0.2;
@@ -252,6 +255,15 @@ public final class Mesh implements AutoCloseable {
     /** The namespace of services named without one; default {@code default}. */
     public Builder defaultNamespace(String namespace) {
       this.defaultNamespace = ServiceName.of("x", namespace).namespace();
+      return this;
+    }
+
+    /**
+     * What inbound enforcement does for a server that no access rule names: allow (the default,
+     * like Linkerd's {@code all-unauthenticated}) or deny.
+     */
+    public Builder defaultAccess(AccessRule.Action action) {
+      this.defaultAccess = Objects.requireNonNull(action, "action");
       return this;
     }
 

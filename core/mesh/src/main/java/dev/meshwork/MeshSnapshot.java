@@ -22,22 +22,26 @@ import org.jspecify.annotations.Nullable;
  */
 public final class MeshSnapshot {
 
-  static final MeshSnapshot EMPTY = new MeshSnapshot(0, Map.of(), Map.of(), Map.of());
+  static final MeshSnapshot EMPTY =
+      new MeshSnapshot(0, Map.of(), Map.of(), Map.of(), AccessPolicy.allowAll());
 
   private final long generation;
   private final Map<ServiceName, ServiceRouting> routings;
   private final Map<String, ServiceRouting> byHost;
   private final Map<ServiceName, EndpointSet> endpoints;
+  private final AccessPolicy accessPolicy;
 
   MeshSnapshot(
       long generation,
       Map<ServiceName, ServiceRouting> routings,
       Map<String, ServiceRouting> byHost,
-      Map<ServiceName, EndpointSet> endpoints) {
+      Map<ServiceName, EndpointSet> endpoints,
+      AccessPolicy accessPolicy) {
     this.generation = generation;
     this.routings = routings;
     this.byHost = byHost;
     this.endpoints = endpoints;
+    this.accessPolicy = accessPolicy;
   }
 
   /** Increases by one with every published snapshot; 0 before the first. */
@@ -77,6 +81,11 @@ public final class MeshSnapshot {
   public List<Endpoint> endpoints(ServiceName service) {
     EndpointSet set = endpoints.get(service);
     return set == null ? List.of() : set.endpoints;
+  }
+
+  /** The access rules of every source, for inbound enforcement. */
+  public AccessPolicy accessPolicy() {
+    return accessPolicy;
   }
 
   @Nullable ServiceRouting routing(ServiceName service) {

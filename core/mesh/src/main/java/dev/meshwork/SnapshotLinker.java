@@ -64,6 +64,7 @@ final class SnapshotLinker {
       long generation,
       Map<ServiceName, ServiceConfig> services,
       Map<ServiceName, EndpointSet> endpoints,
+      AccessPolicy accessPolicy,
       Function<ServiceName, RetryBudget> budgets,
       List<Unavailable> unavailable) {
     Set<ServiceName> known = new LinkedHashSet<>(services.keySet());
@@ -108,7 +109,11 @@ final class SnapshotLinker {
     }
     subsetCache = nextCache;
     return new MeshSnapshot(
-        generation, java.util.Collections.unmodifiableMap(routings), byHost, Map.copyOf(endpoints));
+        generation,
+        java.util.Collections.unmodifiableMap(routings),
+        byHost,
+        Map.copyOf(endpoints),
+        accessPolicy);
   }
 
   private CompiledRoute compile(
