@@ -32,6 +32,7 @@ public final class Route {
   private final List<Backend> backends;
   private final @Nullable Duration timeout;
   private final @Nullable RetryPolicy retryPolicy;
+  private final HeaderModifier requestHeaders;
   private final String origin;
 
   private Route(Builder b) {
@@ -40,6 +41,7 @@ public final class Route {
     this.backends = List.copyOf(b.backends);
     this.timeout = b.timeout;
     this.retryPolicy = b.retryPolicy;
+    this.requestHeaders = b.requestHeaders;
     this.origin = b.origin;
   }
 
@@ -59,6 +61,7 @@ public final class Route {
     b.backends.addAll(backends);
     b.timeout = timeout;
     b.retryPolicy = retryPolicy;
+    b.requestHeaders = requestHeaders;
     b.origin = origin;
     return b;
   }
@@ -85,6 +88,11 @@ public final class Route {
   /** Retry policy on this route, or null for the service's. */
   public @Nullable RetryPolicy retryPolicy() {
     return retryPolicy;
+  }
+
+  /** Header changes applied to every attempt of requests this route takes. */
+  public HeaderModifier requestHeaders() {
+    return requestHeaders;
   }
 
   /** Where this route came from: a file and resource, a config entry, or "programmatic". */
@@ -129,12 +137,13 @@ public final class Route {
         && backends.equals(r.backends)
         && Objects.equals(timeout, r.timeout)
         && Objects.equals(retryPolicy, r.retryPolicy)
+        && requestHeaders.equals(r.requestHeaders)
         && origin.equals(r.origin);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, matches, backends, timeout, retryPolicy, origin);
+    return Objects.hash(name, matches, backends, timeout, retryPolicy, requestHeaders, origin);
   }
 
   @Override
@@ -157,6 +166,7 @@ public final class Route {
     private final List<Backend> backends = new ArrayList<>();
     private @Nullable Duration timeout;
     private @Nullable RetryPolicy retryPolicy;
+    private HeaderModifier requestHeaders = HeaderModifier.none();
     private String origin = "programmatic";
 
     private Builder() {}
@@ -197,6 +207,11 @@ public final class Route {
 
     public Builder retryPolicy(@Nullable RetryPolicy retryPolicy) {
       this.retryPolicy = retryPolicy;
+      return this;
+    }
+
+    public Builder requestHeaders(HeaderModifier requestHeaders) {
+      this.requestHeaders = Objects.requireNonNull(requestHeaders, "requestHeaders");
       return this;
     }
 
