@@ -100,6 +100,28 @@ final class CompositeListener implements MeshListener {
   }
 
   @Override
+  public void inboundStarted(InboundCall call) {
+    for (MeshListener l : listeners) {
+      try {
+        l.inboundStarted(call);
+      } catch (RuntimeException | Error e) {
+        failed(l, e);
+      }
+    }
+  }
+
+  @Override
+  public void inboundEnded(InboundCall call) {
+    for (MeshListener l : listeners) {
+      try {
+        l.inboundEnded(call);
+      } catch (RuntimeException | Error e) {
+        failed(l, e);
+      }
+    }
+  }
+
+  @Override
   public void snapshotApplied(MeshSnapshot snapshot) {
     for (MeshListener l : listeners) {
       try {

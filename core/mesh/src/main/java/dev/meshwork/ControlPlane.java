@@ -35,6 +35,7 @@ final class ControlPlane {
   private final Map<ServiceName, Map<String, EndpointState>> states = new HashMap<>();
   private Set<SnapshotLinker.Unavailable> unavailable = Set.of();
   private final List<Consumer<Set<ServiceName>>> serviceWatchers = new ArrayList<>();
+  private final List<SnapshotWatch> snapshotWatchers = new ArrayList<>();
   private Set<ServiceName> services = Set.of();
   private long generation;
 
@@ -170,10 +171,49 @@ final class ControlPlane {
     }
     unavailable = now;
     mesh.listener.snapshotApplied(snapshot);
+    for (SnapshotWatch w : List.copyOf(snapshotWatchers)) {
+      w.deliver(snapshot);
+    }
     if (!snapshot.services().equals(services)) {
       services = Set.copyOf(snapshot.services());
       for (Consumer<Set<ServiceName>> w : List.copyOf(serviceWatchers)) {
         notifyWatcher(w);
+      }
+    }
+  }
+
+  /**
+   * Registers on the control thread, so the watcher sees the current snapshot and every later one.
+   */
+  Mesh.Subscription watchSnapshots(Consumer<MeshSnapshot> watcher) {
+    SnapshotWatch watch = new SnapshotWatch(watcher);
+    serial.execute(
+        () -> {
+          snapshotWatchers.add(watch);
+          watch.deliver(mesh.snapshot());
+        });
+    return () -> {
+      watch.closed = true;
+      serial.execute(() -> snapshotWatchers.remove(watch));
+    };
+  }
+
+  private final class SnapshotWatch {
+    final Consumer<MeshSnapshot> watcher;
+    volatile boolean closed;
+
+    SnapshotWatch(Consumer<MeshSnapshot> watcher) {
+      this.watcher = watcher;
+    }
+
+    void deliver(MeshSnapshot snapshot) {
+      if (closed) {
+        return;
+      }
+      try {
+        watcher.accept(snapshot);
+      } catch (RuntimeException e) {
+        mesh.listener.sourceFailed("snapshot watcher " + watcher, e);
       }
     }
   }

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -140,7 +141,29 @@ public final class Mesh implements AutoCloseable {
     return listener;
   }
 
-  synchronized ScheduledExecutorService scheduler() {
+  /**
+   * Calls {@code watcher} with the snapshot in force now and with every snapshot published after
+   * it, in order, on the mesh's control thread, until the returned subscription is closed. For
+   * adapters that mirror the mesh into another system (the gRPC name resolver turns each snapshot
+   * into a channel's address list). The watcher must be quick and must not block; an exception it
+   * throws is reported to the listener as a source failure and otherwise ignored.
+   *
+   * <pre>{@code
+   * try (Mesh.Subscription s = mesh.onSnapshot(snap -> System.out.println(snap.generation()))) {
+   *   // ...
+   * }
+   * }</pre>
+   */
+  public Subscription onSnapshot(Consumer<MeshSnapshot> watcher) {
+    return control.watchSnapshots(Objects.requireNonNull(watcher, "watcher"));
+  }
+
+  /**
+   * The scheduler for the mesh's timers: the one given to {@link Builder#scheduler}, or a daemon
+   * thread the mesh owns and stops on {@link #close()}. Adapters use it for retry backoff; tasks
+   * must not block.
+   */
+  public synchronized ScheduledExecutorService scheduler() {
     if (givenScheduler != null) {
       return givenScheduler;
     }
@@ -174,6 +197,13 @@ public final class Mesh implements AutoCloseable {
   @Override
   public String toString() {
     return "Mesh{" + snapshot + "}";
+  }
+
+  /** Stops a watch started with {@link #onSnapshot}; closing twice is harmless. */
+  @FunctionalInterface
+  public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** Configures a {@link Mesh}. Not thread-safe. */

@@ -45,6 +45,7 @@ public final class MeshCall {
   private final long deadlineBudgetNanos;
 
   private int attempts;
+  private boolean committed;
   private @Nullable Attempt last;
   private @Nullable RetryDecision decision;
   private @Nullable MeshException failure;
@@ -157,6 +158,21 @@ public final class MeshCall {
     return complete(attempt, ResponseClass.IGNORED, false);
   }
 
+  /**
+   * Marks the call as committed to its current attempt: part of the response has reached the
+   * application (a gRPC response message), so the call can no longer be retried. Later failures
+   * complete it ({@link RetryDecision#COMPLETE}) without asking the retry budget. Also used when
+   * the server forbids a retry (gRPC's negative {@code grpc-retry-pushback-ms}).
+   */
+  public void commit() {
+    committed = true;
+  }
+
+  /** Whether {@link #commit()} was called. */
+  public boolean isCommitted() {
+    return committed;
+  }
+
   /** Ends a call that will not make the retry it was granted (for example, interrupted). */
   public void cancel() {
     if (decision == null) {
@@ -192,7 +208,7 @@ public final class MeshCall {
   }
 
   private RetryDecision decide(ResponseClass result, boolean neverSent, long now) {
-    if (result != ResponseClass.RETRYABLE_FAILURE) {
+    if (result != ResponseClass.RETRYABLE_FAILURE || committed) {
       return RetryDecision.COMPLETE;
     }
     if (!neverSent && !(idempotent && replayable)) {

@@ -22,6 +22,12 @@ import org.jspecify.annotations.Nullable;
  */
 public final class MeshContext {
 
+  /**
+   * The SPIFFE ID of the peer that sent the request being served, when it came over mTLS with a
+   * SPIFFE certificate. Set by the inbound adapters; read by access policy and by handlers.
+   */
+  public static final Key<SpiffeId> PEER_IDENTITY = Key.named("meshwork.peer-identity");
+
   private static final MeshContext ROOT = new MeshContext(null, new Object[0]);
   private static final ThreadLocal<MeshContext> CURRENT = new ThreadLocal<>();
 

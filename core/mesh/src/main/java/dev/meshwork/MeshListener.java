@@ -44,6 +44,18 @@ public interface MeshListener {
    */
   default void failedOpen(MeshCall call, String backend) {}
 
+  /**
+   * A server received a request (reported by the inbound adapters: the servlet filter and the gRPC
+   * server interceptor). Runs on the request path.
+   */
+  default void inboundStarted(InboundCall call) {}
+
+  /**
+   * A request a server received has ended; {@code call} carries the status, its classification and
+   * the latency. Each {@code inboundStarted} has exactly one {@code inboundEnded}.
+   */
+  default void inboundEnded(InboundCall call) {}
+
   /** A new snapshot is in force. Runs on the control thread. */
   default void snapshotApplied(MeshSnapshot snapshot) {}
 

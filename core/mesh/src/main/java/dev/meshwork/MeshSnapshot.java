@@ -83,6 +83,28 @@ public final class MeshSnapshot {
     return set == null ? List.of() : set.endpoints;
   }
 
+  /**
+   * Every endpoint a call to {@code host} (as in {@link Mesh#newCall}) may be sent to: the
+   * endpoints of every backend of every route of the service, subsets applied, each endpoint once,
+   * in route order. Empty when the mesh does not know the host or no backend has endpoints. The
+   * gRPC name resolver reports these as a channel's addresses.
+   */
+  public List<Endpoint> routableEndpoints(String host) {
+    ServiceRouting r = routingForHost(host);
+    if (r == null) {
+      return List.of();
+    }
+    java.util.Map<String, Endpoint> seen = new java.util.LinkedHashMap<>();
+    for (CompiledRoute route : r.routes) {
+      for (LinkedBackend b : route.backends) {
+        for (EndpointState s : b.endpoints.states) {
+          seen.putIfAbsent(s.endpoint().authority(), s.endpoint());
+        }
+      }
+    }
+    return List.copyOf(seen.values());
+  }
+
   /** The access rules of every source, for inbound enforcement. */
   public AccessPolicy accessPolicy() {
     return accessPolicy;

@@ -96,6 +96,21 @@ class MeshCallTest {
   }
 
   @Test
+  void aCommittedCallIsNotRetriedAndDoesNotSpendTheBudget() {
+    endpoints("reviews", 2);
+    RetryBudget budget = mesh.retryBudget(ServiceName.of("reviews"));
+    MeshCall call = mesh.newCall("reviews", TestRequest.get("/"));
+    Attempt attempt = call.startAttempt();
+    long before = budget.balance();
+
+    call.commit();
+
+    assertThat(call.isCommitted()).isTrue();
+    assertThat(call.completeHttp(attempt, 503)).isEqualTo(RetryDecision.COMPLETE);
+    assertThat(budget.balance()).isEqualTo(before);
+  }
+
+  @Test
   void aFailureThatIsNotRetryableEndsTheCall() {
     endpoints("reviews", 2);
     MeshCall call = mesh.newCall("reviews", TestRequest.get("/"));

@@ -3,6 +3,7 @@ package dev.meshwork.testing;
 import dev.meshwork.Attempt;
 import dev.meshwork.Backend;
 import dev.meshwork.ConfigException;
+import dev.meshwork.InboundCall;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshListener;
 import dev.meshwork.MeshSnapshot;
@@ -33,6 +34,7 @@ public final class RecordingListener implements MeshListener {
   private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
   private final List<ConfigException> rejected = new CopyOnWriteArrayList<>();
   private final List<MeshSnapshot> snapshots = new CopyOnWriteArrayList<>();
+  private final List<InboundCall> inbound = new CopyOnWriteArrayList<>();
 
   @Override
   public void callStarted(MeshCall call) {
@@ -67,6 +69,25 @@ public final class RecordingListener implements MeshListener {
   @Override
   public void failedOpen(MeshCall call, String backend) {
     events.add("failedOpen " + backend);
+  }
+
+  @Override
+  public void inboundStarted(InboundCall call) {
+    events.add("inboundStarted " + call.method() + " " + call.path());
+  }
+
+  @Override
+  public void inboundEnded(InboundCall call) {
+    inbound.add(call);
+    events.add(
+        "inboundEnded "
+            + call.method()
+            + " "
+            + call.path()
+            + " "
+            + call.result()
+            + " "
+            + (call.httpStatus() != 0 ? call.httpStatus() : call.grpcCode()));
   }
 
   @Override
@@ -116,6 +137,11 @@ public final class RecordingListener implements MeshListener {
     return List.copyOf(attempts);
   }
 
+  /** Inbound calls that have ended, in the order they ended. */
+  public List<InboundCall> inbound() {
+    return List.copyOf(inbound);
+  }
+
   public List<ConfigException> rejected() {
     return List.copyOf(rejected);
   }
@@ -131,6 +157,7 @@ public final class RecordingListener implements MeshListener {
     attempts.clear();
     rejected.clear();
     snapshots.clear();
+    inbound.clear();
   }
 
   private static <T> List<T> filter(List<T> list, Predicate<T> keep) {
