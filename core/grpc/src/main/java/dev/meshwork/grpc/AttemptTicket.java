@@ -1,0 +1,157 @@
+package dev.meshwork.grpc;
+
+import dev.meshwork.Attempt;
+import dev.meshwork.MeshCall;
+import dev.meshwork.RetryDecision;
+import io.grpc.Attributes;
+import io.grpc.CallOptions;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One attempt of an RPC, handed from the interceptor to the picker in {@link #KEY} (a new ticket,
+ * so a new {@code CallOptions}, per attempt). The picker starts the mesh attempt the first time it
+ * sees the ticket (gRPC may pick again for the same stream; those picks reuse the attempt), and the
+ * stream tracer this factory makes completes it when the stream closes. Whichever of picker, tracer
+ * or call listener gets there first completes the attempt; the others find it completed.
+ *
+ * <p>Guarded by {@link #lock}: the RPC's own call object, or the ticket itself for RPCs the
+ * interceptor did not see.
+ */
+final class AttemptTicket extends ClientStreamTracer.Factory {
+
+  static final CallOptions.Key<AttemptTicket> KEY = CallOptions.Key.create("meshwork.attempt");
+
+  static final Metadata.Key<String> PUSHBACK =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  final Object lock;
+  final MeshCall call;
+  final @Nullable MeshClientCall<?, ?> rpc;
+
+  @Nullable Attempt attempt;
+  boolean streamCreated;
+  boolean completed;
+  @Nullable RetryDecision decision;
+  @Nullable Metadata trailers;
+
+  /** The server's pushback in nanoseconds; -1 when it sent none. */
+  long pushbackNanos = -1;
+
+  private boolean tracerMade;
+
+  AttemptTicket(MeshCall call, @Nullable MeshClientCall<?, ?> rpc) {
+    this.call = call;
+    this.rpc = rpc;
+    this.lock = rpc != null ? rpc : this;
+  }
+
+  @Override
+  public ClientStreamTracer newClientStreamTracer(
+      ClientStreamTracer.StreamInfo info, Metadata headers) {
+    synchronized (lock) {
+      if (tracerMade) {
+        // One attempt is one stream (retries are the mesh's, gRPC's own are disabled); a second
+        // stream from the same pick would be gRPC retrying below us, which we must not count twice.
+        return NOOP;
+      }
+      tracerMade = true;
+    }
+    return new Tracer();
+  }
+
+  /**
+   * Completes the attempt with the stream's final status, once. An attempt whose stream never
+   * reached a transport never reached a server, which makes any RPC safe to retry.
+   */
+  void complete(Status status, @Nullable Metadata trailers) {
+    synchronized (lock) {
+      Attempt a = attempt;
+      if (a == null || completed) {
+        return;
+      }
+      completed = true;
+      readPushback(trailers != null ? trailers : this.trailers);
+      if (!streamCreated && !status.isOk()) {
+        decision = call.completeError(a, status.asRuntimeException(), true);
+      } else {
+        decision = call.completeGrpc(a, status.getCode().value());
+      }
+      endUnlessRetried();
+    }
+  }
+
+  /** Without the interceptor nobody retries: end a call that was granted a retry. */
+  private void endUnlessRetried() {
+    if (rpc == null && decision == RetryDecision.RETRY) {
+      call.cancel();
+    }
+  }
+
+  /** Completes an attempt the picker could not send (its endpoint has no usable connection). */
+  void completeUnsent(Status why) {
+    synchronized (lock) {
+      Attempt a = attempt;
+      if (a == null || completed) {
+        return;
+      }
+      completed = true;
+      decision = call.completeError(a, why.asRuntimeException(), true);
+      endUnlessRetried();
+    }
+  }
+
+  /** gRFC A6: a negative or malformed pushback forbids a retry; a positive one is the backoff. */
+  private void readPushback(@Nullable Metadata trailers) {
+    String value = trailers == null ? null : trailers.get(PUSHBACK);
+    if (value == null) {
+      return;
+    }
+    long ms;
+    try {
+      ms = Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      ms = -1;
+    }
+    if (ms < 0) {
+      call.commit();
+    } else {
+      pushbackNanos = Math.multiplyExact(Math.min(ms, Long.MAX_VALUE / 1_000_000), 1_000_000L);
+    }
+  }
+
+  private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
+
+  /** Completes the attempt from the transport's view of the stream. */
+  private final class Tracer extends ClientStreamTracer {
+
+    @Override
+    public void streamCreated(Attributes transportAttrs, Metadata headers) {
+      synchronized (lock) {
+        streamCreated = true;
+        if (rpc != null) {
+          rpc.attemptReachedTransport(AttemptTicket.this);
+        }
+      }
+    }
+
+    @Override
+    public void inboundTrailers(Metadata trailers) {
+      synchronized (lock) {
+        AttemptTicket.this.trailers = trailers;
+      }
+    }
+
+    @Override
+    public void streamClosed(Status status) {
+      complete(status, null);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AttemptTicket{" + (attempt == null ? "not started" : attempt) + "}";
+  }
+}

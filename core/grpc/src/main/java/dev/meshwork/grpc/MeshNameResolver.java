@@ -1,0 +1,123 @@
+package dev.meshwork.grpc;
+
+import dev.meshwork.Endpoint;
+import dev.meshwork.Mesh;
+import dev.meshwork.MeshSnapshot;
+import io.grpc.Attributes;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.NameResolver;
+import io.grpc.Status;
+import io.grpc.StatusOr;
+import io.grpc.SynchronizationContext;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Resolves {@code mesh:///<service>[.<namespace>]} to the addresses of every endpoint the service
+ * can route to (all backends of all its routes), and reports again whenever the mesh publishes a
+ * snapshot that changes them. The result names the {@code meshwork} load balancing policy and
+ * carries the mesh to it.
+ */
+final class MeshNameResolver extends NameResolver {
+
+  static final Attributes.Key<Mesh> MESH = Attributes.Key.create("meshwork.mesh");
+  static final Attributes.Key<String> HOST = Attributes.Key.create("meshwork.host");
+
+  /** The endpoint authority of an address group, which the load balancer keys connections by. */
+  @EquivalentAddressGroup.Attr
+  static final Attributes.Key<String> ENDPOINT = Attributes.Key.create("meshwork.endpoint");
+
+  private final String host;
+  private final @Nullable Mesh mesh;
+  private final Function<Endpoint, SocketAddress> addresses;
+  private final SynchronizationContext syncContext;
+  private final @Nullable ConfigOrError serviceConfig;
+  private @Nullable Listener2 listener;
+  private Mesh.@Nullable Subscription subscription;
+  private @Nullable List<Endpoint> last;
+  private boolean shutdown;
+
+  MeshNameResolver(
+      String host, @Nullable Mesh mesh, Function<Endpoint, SocketAddress> addresses, Args args) {
+    this.host = host;
+    this.mesh = mesh;
+    this.addresses = addresses;
+    this.syncContext = args.getSynchronizationContext();
+    this.serviceConfig =
+        args.getServiceConfigParser()
+            .parseServiceConfig(
+                Map.of(
+                    "loadBalancingConfig",
+                    List.of(Map.of(MeshLoadBalancerProvider.POLICY_NAME, Map.of()))));
+  }
+
+  @Override
+  public String getServiceAuthority() {
+    return host;
+  }
+
+  @Override
+  public void start(Listener2 listener) {
+    this.listener = listener;
+    Mesh m = mesh;
+    if (m == null) {
+      listener.onError(
+          Status.UNAVAILABLE.withDescription(
+              "mesh:///"
+                  + host
+                  + ": no Mesh for this channel (use MeshGrpc.install(builder, mesh) or"
+                  + " MeshGrpc.setDefaultMesh(mesh))"));
+      return;
+    }
+    subscription = m.onSnapshot(s -> syncContext.execute(() -> update(m, s)));
+  }
+
+  private void update(Mesh m, MeshSnapshot snapshot) {
+    Listener2 l = listener;
+    if (shutdown || l == null) {
+      return;
+    }
+    List<Endpoint> endpoints = snapshot.routableEndpoints(host);
+    if (endpoints.equals(last)) {
+      return;
+    }
+    last = endpoints;
+    List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) {
+      groups.add(
+          new EquivalentAddressGroup(
+              addresses.apply(e), Attributes.newBuilder().set(ENDPOINT, e.authority()).build()));
+    }
+    ResolutionResult.Builder result =
+        ResolutionResult.newBuilder()
+            .setAddressesOrError(StatusOr.fromValue(groups))
+            .setAttributes(Attributes.newBuilder().set(MESH, m).set(HOST, host).build());
+    if (serviceConfig != null) {
+      result.setServiceConfig(serviceConfig);
+    }
+    l.onResult2(result.build());
+  }
+
+  @Override
+  public void refresh() {
+    // Push-based: the mesh reports every change.
+  }
+
+  @Override
+  public void shutdown() {
+    shutdown = true;
+    Mesh.Subscription s = subscription;
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "MeshNameResolver{mesh:///" + host + "}";
+  }
+}
