@@ -18,9 +18,15 @@ import java.util.TreeMap;
  */
 final class DemoStats implements MeshListener {
 
+  private final String service;
   private final Map<String, Row> backends = new TreeMap<>();
   private final Map<String, Row> endpoints = new TreeMap<>();
   private int retries;
+
+  /** Collects the calls to {@code service} (a service name without namespace). */
+  DemoStats(String service) {
+    this.service = service;
+  }
 
   private static final class Row {
     int count;
@@ -38,6 +44,9 @@ final class DemoStats implements MeshListener {
 
   @Override
   public synchronized void attemptEnded(MeshCall call, Attempt attempt) {
+    if (!call.service().name().equals(service)) {
+      return;
+    }
     String instance = attempt.endpoint().label("instance");
     String key =
         call.backend().name()
@@ -54,6 +63,9 @@ final class DemoStats implements MeshListener {
 
   @Override
   public synchronized void callEnded(MeshCall call) {
+    if (!call.service().name().equals(service)) {
+      return;
+    }
     Attempt last = call.lastAttempt();
     boolean ok = last != null && last.result() == ResponseClass.SUCCESS;
     backends.computeIfAbsent(call.backend().name(), k -> new Row()).add(ok, call.durationNanos());

@@ -25,8 +25,10 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +68,9 @@ class LoopbackNettyTest {
   private Endpoint serve(io.grpc.ServerServiceDefinition service, ServerTransportFilter filter)
       throws IOException {
     Server server =
-        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                InsecureServerCredentials.create())
             .addService(service)
             .addTransportFilter(filter)
             .build()

@@ -23,8 +23,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -132,8 +134,8 @@ class MeshServerInterceptorTest {
     TestCertificates.Leaf serverLeaf = certs.leaf("reviews", null);
     TestCertificates.Leaf clientLeaf = certs.leaf("cart", "spiffe://cluster.local/ns/shop/sa/cart");
     Server server =
-        Grpc.newServerBuilderForPort(
-                0,
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 TlsServerCredentials.newBuilder()
                     .keyManager(serverLeaf.keyManagers())
                     .trustManager(certs.trustManagers())
