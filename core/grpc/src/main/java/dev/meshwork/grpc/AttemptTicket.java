@@ -14,18 +14,30 @@ import org.jspecify.annotations.Nullable;
  * One attempt of an RPC, handed from the interceptor to the picker in {@link #KEY} (a new ticket,
  * so a new {@code CallOptions}, per attempt). The picker starts the mesh attempt the first time it
  * sees the ticket (gRPC may pick again for the same stream; those picks reuse the attempt), and the
- * stream tracer this factory makes completes it when the stream closes. Whichever of picker, tracer
+ * ticket, as the stream's tracer, completes it when the stream closes. Whichever of picker, tracer
  * or call listener gets there first completes the attempt; the others find it completed.
  *
  * <p>Guarded by {@link #lock}: the RPC's own call object, or the ticket itself for RPCs the
  * interceptor did not see.
  */
-final class AttemptTicket extends ClientStreamTracer.Factory {
+final class AttemptTicket extends ClientStreamTracer {
 
   static final CallOptions.Key<AttemptTicket> KEY = CallOptions.Key.create("meshwork.attempt");
 
   static final Metadata.Key<String> PUSHBACK =
       Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Finds the ticket of an intercepted RPC's stream in its call options. */
+  static final ClientStreamTracer.Factory FROM_CALL_OPTIONS =
+      new ClientStreamTracer.Factory() {
+        @Override
+        public ClientStreamTracer newClientStreamTracer(StreamInfo info, Metadata headers) {
+          AttemptTicket t = info.getCallOptions().getOption(KEY);
+          return t == null ? NOOP : t.tracer();
+        }
+      };
+
+  private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
 
   final Object lock;
   final MeshCall call;
@@ -40,7 +52,7 @@ final class AttemptTicket extends ClientStreamTracer.Factory {
   /** The server's pushback in nanoseconds; -1 when it sent none. */
   long pushbackNanos = -1;
 
-  private boolean tracerMade;
+  private boolean tracing;
 
   AttemptTicket(MeshCall call, @Nullable MeshClientCall<?, ?> rpc) {
     this.call = call;
@@ -48,18 +60,29 @@ final class AttemptTicket extends ClientStreamTracer.Factory {
     this.lock = rpc != null ? rpc : this;
   }
 
-  @Override
-  public ClientStreamTracer newClientStreamTracer(
-      ClientStreamTracer.StreamInfo info, Metadata headers) {
+  /**
+   * This ticket as its stream's tracer, once. One attempt is one stream (the mesh retries; gRPC's
+   * own retries are off); a second stream for the same pick would be gRPC retrying below us, which
+   * must not complete the attempt twice.
+   */
+  ClientStreamTracer tracer() {
     synchronized (lock) {
-      if (tracerMade) {
-        // One attempt is one stream (retries are the mesh's, gRPC's own are disabled); a second
-        // stream from the same pick would be gRPC retrying below us, which we must not count twice.
+      if (tracing) {
         return NOOP;
       }
-      tracerMade = true;
+      tracing = true;
+      return this;
     }
-    return new Tracer();
+  }
+
+  /** A tracer factory for an RPC the interceptor did not see (its options carry no ticket). */
+  ClientStreamTracer.Factory factory() {
+    return new ClientStreamTracer.Factory() {
+      @Override
+      public ClientStreamTracer newClientStreamTracer(StreamInfo info, Metadata headers) {
+        return tracer();
+      }
+    };
   }
 
   /**
@@ -83,13 +106,6 @@ final class AttemptTicket extends ClientStreamTracer.Factory {
     }
   }
 
-  /** Without the interceptor nobody retries: end a call that was granted a retry. */
-  private void endUnlessRetried() {
-    if (rpc == null && decision == RetryDecision.RETRY) {
-      call.cancel();
-    }
-  }
-
   /** Completes an attempt the picker could not send (its endpoint has no usable connection). */
   void completeUnsent(Status why) {
     synchronized (lock) {
@@ -100,6 +116,13 @@ final class AttemptTicket extends ClientStreamTracer.Factory {
       completed = true;
       decision = call.completeError(a, why.asRuntimeException(), true);
       endUnlessRetried();
+    }
+  }
+
+  /** Without the interceptor nobody retries: end a call that was granted a retry. */
+  private void endUnlessRetried() {
+    if (rpc == null && decision == RetryDecision.RETRY) {
+      call.cancel();
     }
   }
 
@@ -118,36 +141,30 @@ final class AttemptTicket extends ClientStreamTracer.Factory {
     if (ms < 0) {
       call.commit();
     } else {
-      pushbackNanos = Math.multiplyExact(Math.min(ms, Long.MAX_VALUE / 1_000_000), 1_000_000L);
+      pushbackNanos = Math.min(ms, Long.MAX_VALUE / 1_000_000) * 1_000_000L;
     }
   }
 
-  private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
-
-  /** Completes the attempt from the transport's view of the stream. */
-  private final class Tracer extends ClientStreamTracer {
-
-    @Override
-    public void streamCreated(Attributes transportAttrs, Metadata headers) {
-      synchronized (lock) {
-        streamCreated = true;
-        if (rpc != null) {
-          rpc.attemptReachedTransport(AttemptTicket.this);
-        }
+  @Override
+  public void streamCreated(Attributes transportAttrs, Metadata headers) {
+    synchronized (lock) {
+      streamCreated = true;
+      if (rpc != null) {
+        rpc.attemptReachedTransport(this);
       }
     }
+  }
 
-    @Override
-    public void inboundTrailers(Metadata trailers) {
-      synchronized (lock) {
-        AttemptTicket.this.trailers = trailers;
-      }
+  @Override
+  public void inboundTrailers(Metadata trailers) {
+    synchronized (lock) {
+      this.trailers = trailers;
     }
+  }
 
-    @Override
-    public void streamClosed(Status status) {
-      complete(status, null);
-    }
+  @Override
+  public void streamClosed(Status status) {
+    complete(status, null);
   }
 
   @Override

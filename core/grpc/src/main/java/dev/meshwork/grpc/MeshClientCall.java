@@ -3,6 +3,7 @@ package dev.meshwork.grpc;
 import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
+import dev.meshwork.MeshContext;
 import dev.meshwork.RetryDecision;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
@@ -38,16 +39,22 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
   private final Channel next;
-  private final MeshCall call;
   private final boolean replayable;
   private final Context context;
+
+  /** Null until start, and for RPCs to authorities the mesh does not know (passed through). */
+  private @Nullable MeshCall call;
 
   // Guarded by this.
   private @Nullable Listener<RespT> listener;
   private @Nullable Metadata headers;
   private @Nullable ClientCall<ReqT, RespT> delegate;
   private @Nullable AttemptTicket ticket;
-  private @Nullable List<ReqT> sent;
+
+  /** What was sent, kept for replay: the first message, then any others. */
+  private @Nullable ReqT sentFirst;
+
+  private @Nullable List<ReqT> sentMore;
   private boolean keepSent;
   private int requested;
   private boolean halfClosed;
@@ -59,16 +66,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private @Nullable Future<?> pendingRetry;
 
   MeshClientCall(
-      Mesh mesh,
-      MethodDescriptor<ReqT, RespT> method,
-      CallOptions callOptions,
-      Channel next,
-      MeshCall call) {
+      Mesh mesh, MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
     this.mesh = mesh;
     this.method = method;
     this.callOptions = callOptions;
     this.next = next;
-    this.call = call;
     this.replayable = GrpcRequest.isReplayable(method.getType());
     this.keepSent = true;
     this.context = Context.current();
@@ -76,11 +78,44 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public void start(Listener<RespT> listener, Metadata headers) {
+    MeshCall c = newCall(headers);
     synchronized (this) {
       this.listener = listener;
       this.headers = headers;
-      apply(call.route().requestHeaders(), headers);
-      startAttempt();
+      if (c == null) {
+        keepSent = false;
+        delegate = next.newCall(method, callOptions);
+        delegate.start(listener, headers);
+        return;
+      }
+      call = c;
+      apply(c.route().requestHeaders(), headers);
+      startAttempt(c);
+    }
+  }
+
+  /**
+   * Routes the RPC: null when the mesh does not know the channel's authority. The caller's gRPC
+   * deadline (call options or context) bounds the mesh call too, so no attempt starts after it.
+   */
+  private @Nullable MeshCall newCall(Metadata headers) {
+    String host = next.authority();
+    GrpcRequest request = new GrpcRequest(method, headers);
+    Deadline given = callOptions.getDeadline();
+    Deadline inherited = context.getDeadline();
+    if (inherited != null && (given == null || inherited.isBefore(given))) {
+      given = inherited;
+    }
+    if (given == null) {
+      return mesh.newCall(host, request);
+    }
+    MeshContext bounded =
+        MeshContext.current()
+            .withDeadline(
+                dev.meshwork.Deadline.afterNanos(
+                    given.timeRemaining(TimeUnit.NANOSECONDS), mesh.ticker()));
+    try (MeshContext.Scope ignored = bounded.makeCurrent()) {
+      return mesh.newCall(host, request);
     }
   }
 
@@ -111,7 +146,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   /** Starts the next attempt; its endpoint is chosen when gRPC asks the picker. Holds this. */
-  private void startAttempt() {
+  private void startAttempt(MeshCall call) {
     AttemptTicket t = new AttemptTicket(call, this);
     ticket = t;
     heldHeaders = null;
@@ -129,9 +164,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (compression != null) {
       d.setMessageCompression(compression);
     }
-    if (sent != null) {
-      for (ReqT m : sent) {
-        d.sendMessage(m);
+    if (sentFirst != null) {
+      d.sendMessage(sentFirst);
+      if (sentMore != null) {
+        for (ReqT m : sentMore) {
+          d.sendMessage(m);
+        }
       }
     }
     if (halfClosed) {
@@ -146,8 +184,13 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   void attemptReachedTransport(AttemptTicket t) {
     if (!replayable && t == ticket) {
       keepSent = false;
-      sent = null;
+      forgetSent();
     }
+  }
+
+  private void forgetSent() {
+    sentFirst = null;
+    sentMore = null;
   }
 
   @Override
@@ -171,7 +214,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         // Between attempts: nothing in flight, so the call ends here.
         pendingRetry.cancel(false);
         pendingRetry = null;
-        call.cancel();
+        if (call != null) {
+          call.cancel();
+        }
         closed = true;
         deliverTo = listener;
       } else if (delegate != null) {
@@ -195,10 +240,14 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   @Override
   public synchronized void sendMessage(ReqT message) {
     if (keepSent && !committed) {
-      if (sent == null) {
-        sent = new ArrayList<>(1);
+      if (sentFirst == null) {
+        sentFirst = message;
+      } else {
+        if (sentMore == null) {
+          sentMore = new ArrayList<>();
+        }
+        sentMore.add(message);
       }
-      sent.add(message);
     }
     if (delegate != null) {
       delegate.sendMessage(message);
@@ -226,10 +275,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private void retry() {
     synchronized (this) {
       pendingRetry = null;
-      if (cancelled || closed) {
+      MeshCall c = call;
+      if (cancelled || closed || c == null) {
         return;
       }
-      startAttempt();
+      startAttempt(c);
     }
   }
 
@@ -267,8 +317,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         }
         if (!committed) {
           committed = true;
-          call.commit();
-          sent = null;
+          t.call.commit();
+          forgetSent();
           h = heldHeaders;
           heldHeaders = null;
         }
@@ -303,6 +353,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         }
         // Normally the tracer completed the attempt already; this covers streams it never saw.
         t.complete(status, trailers);
+        MeshCall call = t.call;
         RetryDecision d = t.decision;
         if (t.attempt == null && !call.isEnded()) {
           call.cancel(); // never picked: the deadline passed or the caller cancelled first
@@ -324,7 +375,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           d = RetryDecision.COMPLETE;
         }
         closed = true;
-        sent = null;
+        forgetSent();
         result = GrpcStatuses.finalStatus(d, status, call);
         h = heldHeaders;
         heldHeaders = null;
@@ -339,6 +390,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public String toString() {
-    return "MeshClientCall{" + call + "}";
+    return "MeshClientCall{" + (call != null ? call : method.getFullMethodName()) + "}";
   }
 }

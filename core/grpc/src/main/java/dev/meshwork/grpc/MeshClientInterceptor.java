@@ -1,19 +1,12 @@
 package dev.meshwork.grpc;
 
 import dev.meshwork.Mesh;
-import dev.meshwork.MeshCall;
-import dev.meshwork.MeshContext;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.Context;
-import io.grpc.Deadline;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Routes every RPC of a {@code mesh:///} channel through the {@link Mesh}: picks the route by full
@@ -46,101 +39,8 @@ public final class MeshClientInterceptor implements ClientInterceptor {
     if (callOptions.getOption(AttemptTicket.KEY) != null) {
       return next.newCall(method, callOptions); // an attempt of ours, coming round again
     }
-    return new Routing<>(method, callOptions, next);
-  }
-
-  /** Decides at start, when the headers are known, whether the call goes through the mesh. */
-  private final class Routing<ReqT, RespT> extends ClientCall<ReqT, RespT> {
-    private final MethodDescriptor<ReqT, RespT> method;
-    private final CallOptions callOptions;
-    private final Channel next;
-    private @Nullable ClientCall<ReqT, RespT> delegate;
-
-    Routing(MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-      this.method = method;
-      this.callOptions = callOptions;
-      this.next = next;
-    }
-
-    @Override
-    public void start(Listener<RespT> listener, Metadata headers) {
-      MeshCall call = newCall(headers);
-      delegate =
-          call == null
-              ? next.newCall(method, callOptions)
-              : new MeshClientCall<>(mesh, method, callOptions, next, call);
-      delegate.start(listener, headers);
-    }
-
-    private @Nullable MeshCall newCall(Metadata headers) {
-      String host = next.authority();
-      GrpcRequest request = new GrpcRequest(method, headers);
-      Deadline given = earliest(callOptions.getDeadline(), Context.current().getDeadline());
-      if (given == null) {
-        return mesh.newCall(host, request);
-      }
-      // The caller's gRPC deadline bounds the mesh call too, so no attempt starts after it.
-      MeshContext bounded =
-          MeshContext.current()
-              .withDeadline(
-                  dev.meshwork.Deadline.afterNanos(
-                      given.timeRemaining(TimeUnit.NANOSECONDS), mesh.ticker()));
-      try (MeshContext.Scope ignored = bounded.makeCurrent()) {
-        return mesh.newCall(host, request);
-      }
-    }
-
-    private ClientCall<ReqT, RespT> delegate() {
-      ClientCall<ReqT, RespT> d = delegate;
-      if (d == null) {
-        throw new IllegalStateException("call not started");
-      }
-      return d;
-    }
-
-    @Override
-    public void request(int numMessages) {
-      delegate().request(numMessages);
-    }
-
-    @Override
-    public void cancel(@Nullable String message, @Nullable Throwable cause) {
-      if (delegate != null) {
-        delegate.cancel(message, cause);
-      }
-    }
-
-    @Override
-    public void halfClose() {
-      delegate().halfClose();
-    }
-
-    @Override
-    public void sendMessage(ReqT message) {
-      delegate().sendMessage(message);
-    }
-
-    @Override
-    public boolean isReady() {
-      return delegate != null && delegate.isReady();
-    }
-
-    @Override
-    public void setMessageCompression(boolean enabled) {
-      delegate().setMessageCompression(enabled);
-    }
-
-    @Override
-    public io.grpc.Attributes getAttributes() {
-      return delegate == null ? io.grpc.Attributes.EMPTY : delegate.getAttributes();
-    }
-  }
-
-  private static @Nullable Deadline earliest(@Nullable Deadline a, @Nullable Deadline b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null ? a : a.minimum(b);
+    // Whether the mesh routes the call is decided at start, when its headers are known.
+    return new MeshClientCall<>(mesh, method, callOptions, next);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.meshwork.Attempt;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshException;
+import io.grpc.ClientStreamTracer;
 import io.grpc.ConnectivityState;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
@@ -68,16 +69,16 @@ final class MeshPicker extends SubchannelPicker {
           return PickResult.withDrop(GrpcStatuses.of(e));
         }
       }
-      return route(t, t.attempt);
+      return route(t, t.attempt, AttemptTicket.FROM_CALL_OPTIONS);
     }
   }
 
   /** Holds t.lock. */
-  private PickResult route(AttemptTicket t, Attempt attempt) {
+  private PickResult route(AttemptTicket t, Attempt attempt, ClientStreamTracer.Factory tracers) {
     String key = attempt.endpoint().authority();
     Subchannel s = ready.get(key);
     if (s != null) {
-      return PickResult.withSubchannel(s, t);
+      return PickResult.withSubchannel(s, tracers);
     }
     ConnectivityState state = states.get(key);
     if (state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE) {
@@ -123,7 +124,7 @@ final class MeshPicker extends SubchannelPicker {
       call.completeCancelled(attempt);
       return PickResult.withNoResult();
     }
-    return route(t, attempt);
+    return route(t, attempt, t.factory());
   }
 
   @Override
