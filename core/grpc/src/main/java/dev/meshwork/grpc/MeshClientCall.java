@@ -4,6 +4,7 @@ import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshContext;
+import dev.meshwork.MeshRequest;
 import dev.meshwork.RetryDecision;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
@@ -29,11 +30,14 @@ import org.jspecify.annotations.Nullable;
  * never retried), for streaming requests only until an attempt reaches a transport. Response
  * headers are held back until the call commits, so the application sees exactly one attempt.
  *
+ * <p>It is also the RPC as the mesh sees it (see {@link GrpcRequest}): routes read its path and
+ * headers through {@link MeshRequest}, which saves an object per call.
+ *
  * <p>The application drives it from one thread at a time (the {@link ClientCall} contract); the
  * retry timer and the attempts' callbacks meet it under its monitor. Application callbacks run
  * outside the monitor.
  */
-final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implements MeshRequest {
 
   private final Mesh mesh;
   private final MethodDescriptor<ReqT, RespT> method;
@@ -78,10 +82,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public void start(Listener<RespT> listener, Metadata headers) {
-    MeshCall c = newCall(headers);
     synchronized (this) {
       this.listener = listener;
       this.headers = headers;
+    }
+    MeshCall c = newCall();
+    synchronized (this) {
       if (c == null) {
         keepSent = false;
         delegate = next.newCall(method, callOptions);
@@ -98,9 +104,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
    * Routes the RPC: null when the mesh does not know the channel's authority. The caller's gRPC
    * deadline (call options or context) bounds the mesh call too, so no attempt starts after it.
    */
-  private @Nullable MeshCall newCall(Metadata headers) {
+  private @Nullable MeshCall newCall() {
     String host = next.authority();
-    GrpcRequest request = new GrpcRequest(method, headers);
+    MeshRequest request = this;
     Deadline given = callOptions.getDeadline();
     Deadline inherited = context.getDeadline();
     if (inherited != null && (given == null || inherited.isBefore(given))) {
@@ -117,6 +123,33 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     try (MeshContext.Scope ignored = bounded.makeCurrent()) {
       return mesh.newCall(host, request);
     }
+  }
+
+  @Override
+  public String method() {
+    return "POST";
+  }
+
+  @Override
+  public String path() {
+    return GrpcRequest.path(method);
+  }
+
+  @Override
+  public synchronized @Nullable String header(String lowerCaseName) {
+    Metadata.Key<String> key = GrpcRequest.key(lowerCaseName);
+    Metadata h = headers;
+    return key == null || h == null ? null : h.get(key);
+  }
+
+  @Override
+  public boolean idempotent() {
+    return true; // as GrpcRequest: the retry policy's statuses decide
+  }
+
+  @Override
+  public boolean replayable() {
+    return replayable;
   }
 
   /** The route's header changes, once; every attempt sends the same headers. */

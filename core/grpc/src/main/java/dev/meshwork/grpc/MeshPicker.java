@@ -4,7 +4,6 @@ import dev.meshwork.Attempt;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshException;
-import io.grpc.ClientStreamTracer;
 import io.grpc.ConnectivityState;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
@@ -28,6 +27,10 @@ final class MeshPicker extends SubchannelPicker {
   private final Mesh mesh;
   private final String host;
   private final Map<String, Subchannel> ready;
+
+  /** The pick result of each ready connection, made once: intercepted RPCs all share them. */
+  private final Map<String, PickResult> picks;
+
   private final Map<String, ConnectivityState> states;
   private final boolean waiting;
 
@@ -45,6 +48,10 @@ final class MeshPicker extends SubchannelPicker {
     this.mesh = mesh;
     this.host = host;
     this.ready = ready;
+    Map<String, PickResult> p = new java.util.HashMap<>();
+    ready.forEach(
+        (k, s) -> p.put(k, PickResult.withSubchannel(s, AttemptTicket.FROM_CALL_OPTIONS)));
+    this.picks = Map.copyOf(p);
     this.states = states;
     this.waiting = waiting;
   }
@@ -69,16 +76,18 @@ final class MeshPicker extends SubchannelPicker {
           return PickResult.withDrop(GrpcStatuses.of(e));
         }
       }
-      return route(t, t.attempt, AttemptTicket.FROM_CALL_OPTIONS);
+      PickResult pick = picks.get(t.attempt.endpoint().authority());
+      return pick != null ? pick : route(t, t.attempt);
     }
   }
 
   /** Holds t.lock. */
-  private PickResult route(AttemptTicket t, Attempt attempt, ClientStreamTracer.Factory tracers) {
+  private PickResult route(AttemptTicket t, Attempt attempt) {
     String key = attempt.endpoint().authority();
     Subchannel s = ready.get(key);
     if (s != null) {
-      return PickResult.withSubchannel(s, tracers);
+      return PickResult.withSubchannel(
+          s, t.rpc != null ? AttemptTicket.FROM_CALL_OPTIONS : t.factory());
     }
     ConnectivityState state = states.get(key);
     if (state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE) {
@@ -124,7 +133,7 @@ final class MeshPicker extends SubchannelPicker {
       call.completeCancelled(attempt);
       return PickResult.withNoResult();
     }
-    return route(t, attempt, t.factory());
+    return route(t, attempt);
   }
 
   @Override
