@@ -1,8 +1,10 @@
 package dev.meshwork.grpc;
 
+import dev.meshwork.HeaderModifier;
 import dev.meshwork.MeshRequest;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
@@ -90,6 +92,32 @@ final class GrpcRequest implements MeshRequest {
   @Override
   public boolean replayable() {
     return replayable;
+  }
+
+  /** The route's header changes, once; every attempt sends the same headers. */
+  static void applyRouteHeaders(HeaderModifier m, Metadata headers) {
+    if (m.isEmpty()) {
+      return;
+    }
+    for (String name : m.remove()) {
+      Metadata.Key<String> key = GrpcRequest.key(name);
+      if (key != null) {
+        headers.discardAll(key);
+      }
+    }
+    for (Map.Entry<String, String> e : m.set().entrySet()) {
+      Metadata.Key<String> key = GrpcRequest.key(e.getKey());
+      if (key != null) {
+        headers.discardAll(key);
+        headers.put(key, e.getValue());
+      }
+    }
+    for (Map.Entry<String, String> e : m.add()) {
+      Metadata.Key<String> key = GrpcRequest.key(e.getKey());
+      if (key != null) {
+        headers.put(key, e.getValue());
+      }
+    }
   }
 
   @Override

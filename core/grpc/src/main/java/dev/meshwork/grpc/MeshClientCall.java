@@ -1,11 +1,9 @@
 package dev.meshwork.grpc;
 
-import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshContext;
 import dev.meshwork.MeshRequest;
-import dev.meshwork.RetryDecision;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -17,7 +15,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -39,21 +36,21 @@ import org.jspecify.annotations.Nullable;
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implements MeshRequest {
 
-  private final Mesh mesh;
+  final Mesh mesh;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
   private final Channel next;
   private final boolean replayable;
-  private final Context context;
+  final Context context;
 
   /** Null until start, and for RPCs to authorities the mesh does not know (passed through). */
   private @Nullable MeshCall call;
 
-  // Guarded by this.
-  private @Nullable Listener<RespT> listener;
+  // Guarded by this; package-private for AttemptListener.
+  @Nullable Listener<RespT> listener;
   private @Nullable Metadata headers;
-  private @Nullable ClientCall<ReqT, RespT> delegate;
-  private @Nullable AttemptTicket ticket;
+  @Nullable ClientCall<ReqT, RespT> delegate;
+  @Nullable AttemptTicket ticket;
 
   /** What was sent, kept for replay: the first message, then any others. */
   private @Nullable ReqT sentFirst;
@@ -63,11 +60,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
   private int requested;
   private boolean halfClosed;
   private @Nullable Boolean compression;
-  private boolean cancelled;
-  private boolean committed;
-  private boolean closed;
-  private @Nullable Metadata heldHeaders;
-  private @Nullable Future<?> pendingRetry;
+  boolean cancelled;
+  boolean committed;
+  boolean closed;
+  @Nullable Metadata heldHeaders;
+  @Nullable Future<?> pendingRetry;
 
   MeshClientCall(
       Mesh mesh, MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
@@ -95,7 +92,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
         return;
       }
       call = c;
-      apply(c.route().requestHeaders(), headers);
+      GrpcRequest.applyRouteHeaders(c.route().requestHeaders(), headers);
       startAttempt(c);
     }
   }
@@ -152,32 +149,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     return replayable;
   }
 
-  /** The route's header changes, once; every attempt sends the same headers. */
-  private static void apply(HeaderModifier m, Metadata headers) {
-    if (m.isEmpty()) {
-      return;
-    }
-    for (String name : m.remove()) {
-      Metadata.Key<String> key = GrpcRequest.key(name);
-      if (key != null) {
-        headers.discardAll(key);
-      }
-    }
-    for (Map.Entry<String, String> e : m.set().entrySet()) {
-      Metadata.Key<String> key = GrpcRequest.key(e.getKey());
-      if (key != null) {
-        headers.discardAll(key);
-        headers.put(key, e.getValue());
-      }
-    }
-    for (Map.Entry<String, String> e : m.add()) {
-      Metadata.Key<String> key = GrpcRequest.key(e.getKey());
-      if (key != null) {
-        headers.put(key, e.getValue());
-      }
-    }
-  }
-
   /** Starts the next attempt; its endpoint is chosen when gRPC asks the picker. Holds this. */
   private void startAttempt(MeshCall call) {
     AttemptTicket t = new AttemptTicket(call, this);
@@ -193,7 +164,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     }
     ClientCall<ReqT, RespT> d = next.newCall(method, options);
     delegate = d;
-    d.start(new AttemptListener(t), headers);
+    d.start(new AttemptListener<>(this, t), headers);
     if (compression != null) {
       d.setMessageCompression(compression);
     }
@@ -221,7 +192,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     }
   }
 
-  private void forgetSent() {
+  void forgetSent() {
     sentFirst = null;
     sentMore = null;
   }
@@ -305,7 +276,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     return delegate != null ? delegate.getAttributes() : Attributes.EMPTY;
   }
 
-  private void retry() {
+  void retry() {
     synchronized (this) {
       pendingRetry = null;
       MeshCall c = call;
@@ -313,111 +284,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
         return;
       }
       startAttempt(c);
-    }
-  }
-
-  /** Receives one attempt's response; only the current attempt's callbacks reach the app. */
-  private final class AttemptListener extends Listener<RespT> {
-    private final AttemptTicket t;
-
-    AttemptListener(AttemptTicket t) {
-      this.t = t;
-    }
-
-    @Override
-    public void onHeaders(Metadata h) {
-      Listener<RespT> l;
-      synchronized (MeshClientCall.this) {
-        if (t != ticket) {
-          return;
-        }
-        if (!committed) {
-          heldHeaders = h;
-          return;
-        }
-        l = listener;
-      }
-      l.onHeaders(h);
-    }
-
-    @Override
-    public void onMessage(RespT message) {
-      Listener<RespT> l;
-      Metadata h = null;
-      synchronized (MeshClientCall.this) {
-        if (t != ticket) {
-          return;
-        }
-        if (!committed) {
-          committed = true;
-          t.call.commit();
-          forgetSent();
-          h = heldHeaders;
-          heldHeaders = null;
-        }
-        l = listener;
-      }
-      if (h != null) {
-        l.onHeaders(h);
-      }
-      l.onMessage(message);
-    }
-
-    @Override
-    public void onReady() {
-      Listener<RespT> l;
-      synchronized (MeshClientCall.this) {
-        if (t != ticket) {
-          return;
-        }
-        l = listener;
-      }
-      l.onReady();
-    }
-
-    @Override
-    public void onClose(Status status, Metadata trailers) {
-      Listener<RespT> l;
-      Metadata h;
-      Status result;
-      synchronized (MeshClientCall.this) {
-        if (t != ticket || closed) {
-          return;
-        }
-        // Normally the tracer completed the attempt already; this covers streams it never saw.
-        t.complete(status, trailers);
-        MeshCall call = t.call;
-        RetryDecision d = t.decision;
-        if (t.attempt == null && !call.isEnded()) {
-          call.cancel(); // never picked: the deadline passed or the caller cancelled first
-        }
-        if (d == RetryDecision.RETRY && !cancelled && !committed) {
-          long backoff = t.pushbackNanos >= 0 ? t.pushbackNanos : call.backoffNanos();
-          if (!call.hasDeadline() || backoff < call.remainingNanos()) {
-            delegate = null;
-            pendingRetry =
-                mesh.scheduler()
-                    .schedule(
-                        context.wrap(MeshClientCall.this::retry), backoff, TimeUnit.NANOSECONDS);
-            return;
-          }
-          call.cancel();
-          d = RetryDecision.DEADLINE_EXCEEDED;
-        } else if (d == RetryDecision.RETRY) {
-          call.cancel();
-          d = RetryDecision.COMPLETE;
-        }
-        closed = true;
-        forgetSent();
-        result = GrpcStatuses.finalStatus(d, status, call);
-        h = heldHeaders;
-        heldHeaders = null;
-        l = listener;
-      }
-      if (h != null) {
-        l.onHeaders(h);
-      }
-      l.onClose(result, trailers);
     }
   }
 
