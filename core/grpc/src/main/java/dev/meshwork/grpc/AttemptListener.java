@@ -16,21 +16,23 @@ import java.util.concurrent.TimeUnit;
 final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
 
   private final MeshClientCall<ReqT, RespT> rpc;
-  private final AttemptTicket t;
 
-  AttemptListener(MeshClientCall<ReqT, RespT> rpc, AttemptTicket t) {
+  /**
+   * The call's current attempt is this listener's: the next attempt starts only after this one
+   * closed, from the retry timer.
+   */
+  AttemptListener(MeshClientCall<ReqT, RespT> rpc) {
     this.rpc = rpc;
-    this.t = t;
   }
 
   @Override
   public void onHeaders(Metadata h) {
     ClientCall.Listener<RespT> l;
     synchronized (rpc) {
-      if (t != rpc.ticket) {
+      if (rpc.ticket == null) {
         return;
       }
-      if (!rpc.committed) {
+      if (!rpc.isCommitted()) {
         rpc.heldHeaders = h;
         return;
       }
@@ -44,12 +46,12 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
     ClientCall.Listener<RespT> l;
     Metadata h = null;
     synchronized (rpc) {
-      if (t != rpc.ticket) {
+      if (rpc.ticket == null) {
         return;
       }
-      if (!rpc.committed) {
-        rpc.committed = true;
-        t.call.commit();
+      if (!rpc.isCommitted()) {
+        rpc.markCommitted();
+        rpc.ticket.call.commit();
         rpc.forgetSent();
         h = rpc.heldHeaders;
         rpc.heldHeaders = null;
@@ -66,7 +68,7 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
   public void onReady() {
     ClientCall.Listener<RespT> l;
     synchronized (rpc) {
-      if (t != rpc.ticket) {
+      if (rpc.ticket == null) {
         return;
       }
       l = rpc.listener;
@@ -80,7 +82,8 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
     Metadata h;
     Status result;
     synchronized (rpc) {
-      if (t != rpc.ticket || rpc.closed) {
+      AttemptTicket t = rpc.ticket;
+      if (t == null || rpc.isClosed()) {
         return;
       }
       // Normally the tracer completed the attempt already; this covers streams it never saw.
@@ -90,7 +93,7 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
       if (t.attempt == null && !call.isEnded()) {
         call.cancel(); // never picked: the deadline passed or the caller cancelled first
       }
-      if (d == RetryDecision.RETRY && !rpc.cancelled && !rpc.committed) {
+      if (d == RetryDecision.RETRY && !rpc.isCancelled() && !rpc.isCommitted()) {
         long backoff = t.pushbackNanos >= 0 ? t.pushbackNanos : call.backoffNanos();
         if (!call.hasDeadline() || backoff < call.remainingNanos()) {
           rpc.delegate = null;
@@ -106,7 +109,7 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
         call.cancel();
         d = RetryDecision.COMPLETE;
       }
-      rpc.closed = true;
+      rpc.markClosed();
       rpc.forgetSent();
       result = GrpcStatuses.finalStatus(d, status, call);
       h = rpc.heldHeaders;

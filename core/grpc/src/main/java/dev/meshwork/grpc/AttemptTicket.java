@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * ticket, as the stream's tracer, completes it when the stream closes. Whichever of picker, tracer
  * or call listener gets there first completes the attempt; the others find it completed.
  *
- * <p>Guarded by {@link #lock}: the RPC's own call object, or the ticket itself for RPCs the
+ * <p>Guarded by {@link #lock()}: the RPC's own call object, or the ticket itself for RPCs the
  * interceptor did not see.
  */
 final class AttemptTicket extends ClientStreamTracer {
@@ -39,7 +39,6 @@ final class AttemptTicket extends ClientStreamTracer {
 
   private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
 
-  final Object lock;
   final MeshCall call;
   final @Nullable MeshClientCall<?, ?> rpc;
 
@@ -47,7 +46,6 @@ final class AttemptTicket extends ClientStreamTracer {
   boolean streamCreated;
   boolean completed;
   @Nullable RetryDecision decision;
-  @Nullable Metadata trailers;
 
   /** The server's pushback in nanoseconds; -1 when it sent none. */
   long pushbackNanos = -1;
@@ -57,7 +55,12 @@ final class AttemptTicket extends ClientStreamTracer {
   AttemptTicket(MeshCall call, @Nullable MeshClientCall<?, ?> rpc) {
     this.call = call;
     this.rpc = rpc;
-    this.lock = rpc != null ? rpc : this;
+  }
+
+  /** The monitor guarding this ticket: the RPC's call object, or the ticket itself. */
+  Object lock() {
+    MeshClientCall<?, ?> r = rpc;
+    return r != null ? r : this;
   }
 
   /**
@@ -66,7 +69,7 @@ final class AttemptTicket extends ClientStreamTracer {
    * must not complete the attempt twice.
    */
   ClientStreamTracer tracer() {
-    synchronized (lock) {
+    synchronized (lock()) {
       if (tracing) {
         return NOOP;
       }
@@ -90,13 +93,15 @@ final class AttemptTicket extends ClientStreamTracer {
    * reached a transport never reached a server, which makes any RPC safe to retry.
    */
   void complete(Status status, @Nullable Metadata trailers) {
-    synchronized (lock) {
+    synchronized (lock()) {
       Attempt a = attempt;
       if (a == null || completed) {
         return;
       }
       completed = true;
-      readPushback(trailers != null ? trailers : this.trailers);
+      if (trailers != null) {
+        readPushback(trailers);
+      }
       if (!streamCreated && !status.isOk()) {
         decision = call.completeError(a, status.asRuntimeException(), true);
       } else {
@@ -108,7 +113,7 @@ final class AttemptTicket extends ClientStreamTracer {
 
   /** Completes an attempt the picker could not send (its endpoint has no usable connection). */
   void completeUnsent(Status why) {
-    synchronized (lock) {
+    synchronized (lock()) {
       Attempt a = attempt;
       if (a == null || completed) {
         return;
@@ -127,8 +132,8 @@ final class AttemptTicket extends ClientStreamTracer {
   }
 
   /** gRFC A6: a negative or malformed pushback forbids a retry; a positive one is the backoff. */
-  private void readPushback(@Nullable Metadata trailers) {
-    String value = trailers == null ? null : trailers.get(PUSHBACK);
+  private void readPushback(Metadata trailers) {
+    String value = trailers.get(PUSHBACK);
     if (value == null) {
       return;
     }
@@ -147,7 +152,7 @@ final class AttemptTicket extends ClientStreamTracer {
 
   @Override
   public void streamCreated(Attributes transportAttrs, Metadata headers) {
-    synchronized (lock) {
+    synchronized (lock()) {
       streamCreated = true;
       if (rpc != null) {
         rpc.attemptReachedTransport(this);
@@ -157,8 +162,10 @@ final class AttemptTicket extends ClientStreamTracer {
 
   @Override
   public void inboundTrailers(Metadata trailers) {
-    synchronized (lock) {
-      this.trailers = trailers;
+    synchronized (lock()) {
+      if (!completed) {
+        readPushback(trailers);
+      }
     }
   }
 

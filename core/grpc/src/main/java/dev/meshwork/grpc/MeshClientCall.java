@@ -14,7 +14,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -40,7 +39,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
   private final Channel next;
-  private final boolean replayable;
   final Context context;
 
   /** Null until start, and for RPCs to authorities the mesh does not know (passed through). */
@@ -52,19 +50,57 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
   @Nullable ClientCall<ReqT, RespT> delegate;
   @Nullable AttemptTicket ticket;
 
-  /** What was sent, kept for replay: the first message, then any others. */
-  private @Nullable ReqT sentFirst;
+  /** What was sent, kept for replay: the one message, or a {@link Sent} list of several. */
+  private @Nullable Object sent;
 
-  private @Nullable List<ReqT> sentMore;
-  private boolean keepSent;
   private int requested;
-  private boolean halfClosed;
-  private @Nullable Boolean compression;
-  boolean cancelled;
-  boolean committed;
-  boolean closed;
+
+  /** Flags below, in one word: a few bytes less per RPC than separate fields. */
+  private int flags = KEEP_SENT;
+
   @Nullable Metadata heldHeaders;
   @Nullable Future<?> pendingRetry;
+
+  private static final int KEEP_SENT = 1;
+  private static final int HALF_CLOSED = 1 << 1;
+  private static final int CANCELLED = 1 << 2;
+  private static final int COMMITTED = 1 << 3;
+  private static final int CLOSED = 1 << 4;
+  private static final int COMPRESSION_SET = 1 << 5;
+  private static final int COMPRESSION_ON = 1 << 6;
+
+  /** Several messages kept for replay; a private type, so never mistaken for one message. */
+  private static final class Sent extends ArrayList<Object> {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private boolean is(int flag) {
+    return (flags & flag) != 0;
+  }
+
+  private void set(int flag) {
+    flags |= flag;
+  }
+
+  boolean isCancelled() {
+    return is(CANCELLED);
+  }
+
+  boolean isCommitted() {
+    return is(COMMITTED);
+  }
+
+  void markCommitted() {
+    set(COMMITTED);
+  }
+
+  boolean isClosed() {
+    return is(CLOSED);
+  }
+
+  void markClosed() {
+    set(CLOSED);
+  }
 
   MeshClientCall(
       Mesh mesh, MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
@@ -72,8 +108,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     this.method = method;
     this.callOptions = callOptions;
     this.next = next;
-    this.replayable = GrpcRequest.isReplayable(method.getType());
-    this.keepSent = true;
     this.context = Context.current();
   }
 
@@ -86,7 +120,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     MeshCall c = newCall();
     synchronized (this) {
       if (c == null) {
-        keepSent = false;
+        flags &= ~KEEP_SENT;
         delegate = next.newCall(method, callOptions);
         delegate.start(listener, headers);
         return;
@@ -146,7 +180,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   @Override
   public boolean replayable() {
-    return replayable;
+    return GrpcRequest.isReplayable(method.getType());
   }
 
   /** Starts the next attempt; its endpoint is chosen when gRPC asks the picker. Holds this. */
@@ -164,19 +198,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     }
     ClientCall<ReqT, RespT> d = next.newCall(method, options);
     delegate = d;
-    d.start(new AttemptListener<>(this, t), headers);
-    if (compression != null) {
-      d.setMessageCompression(compression);
+    d.start(new AttemptListener<>(this), headers);
+    if (is(COMPRESSION_SET)) {
+      d.setMessageCompression(is(COMPRESSION_ON));
     }
-    if (sentFirst != null) {
-      d.sendMessage(sentFirst);
-      if (sentMore != null) {
-        for (ReqT m : sentMore) {
-          d.sendMessage(m);
-        }
-      }
-    }
-    if (halfClosed) {
+    replaySent(d);
+    if (is(HALF_CLOSED)) {
       d.halfClose();
     }
     if (requested > 0) {
@@ -186,15 +213,40 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   /** A streaming request reached a transport: it can no longer be replayed, so stop keeping it. */
   void attemptReachedTransport(AttemptTicket t) {
-    if (!replayable && t == ticket) {
-      keepSent = false;
+    if (!replayable() && t == ticket) {
+      flags &= ~KEEP_SENT;
       forgetSent();
     }
   }
 
   void forgetSent() {
-    sentFirst = null;
-    sentMore = null;
+    sent = null;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void replaySent(ClientCall<ReqT, RespT> d) {
+    Object s = sent;
+    if (s instanceof Sent) {
+      for (Object m : (Sent) s) {
+        d.sendMessage((ReqT) m);
+      }
+    } else if (s != null) {
+      d.sendMessage((ReqT) s);
+    }
+  }
+
+  private void keep(ReqT message) {
+    Object s = sent;
+    if (s == null) {
+      sent = message;
+    } else if (s instanceof Sent) {
+      ((Sent) s).add(message);
+    } else {
+      Sent several = new Sent();
+      several.add(s);
+      several.add(message);
+      sent = several;
+    }
   }
 
   @Override
@@ -210,10 +262,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     Listener<RespT> deliverTo = null;
     Status status = Status.CANCELLED.withDescription(message).withCause(cause);
     synchronized (this) {
-      if (cancelled || closed) {
+      if (is(CANCELLED) || is(CLOSED)) {
         return;
       }
-      cancelled = true;
+      set(CANCELLED);
       if (pendingRetry != null) {
         // Between attempts: nothing in flight, so the call ends here.
         pendingRetry.cancel(false);
@@ -221,7 +273,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
         if (call != null) {
           call.cancel();
         }
-        closed = true;
+        set(CLOSED);
         deliverTo = listener;
       } else if (delegate != null) {
         delegate.cancel(message, cause);
@@ -235,7 +287,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   @Override
   public synchronized void halfClose() {
-    halfClosed = true;
+    set(HALF_CLOSED);
     if (delegate != null) {
       delegate.halfClose();
     }
@@ -243,15 +295,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   @Override
   public synchronized void sendMessage(ReqT message) {
-    if (keepSent && !committed) {
-      if (sentFirst == null) {
-        sentFirst = message;
-      } else {
-        if (sentMore == null) {
-          sentMore = new ArrayList<>();
-        }
-        sentMore.add(message);
-      }
+    if (is(KEEP_SENT) && !is(COMMITTED)) {
+      keep(message);
     }
     if (delegate != null) {
       delegate.sendMessage(message);
@@ -265,7 +310,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   @Override
   public synchronized void setMessageCompression(boolean enabled) {
-    compression = enabled;
+    flags = (flags | COMPRESSION_SET) & ~COMPRESSION_ON | (enabled ? COMPRESSION_ON : 0);
     if (delegate != null) {
       delegate.setMessageCompression(enabled);
     }
@@ -280,7 +325,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     synchronized (this) {
       pendingRetry = null;
       MeshCall c = call;
-      if (cancelled || closed || c == null) {
+      if (is(CANCELLED) || is(CLOSED) || c == null) {
         return;
       }
       startAttempt(c);

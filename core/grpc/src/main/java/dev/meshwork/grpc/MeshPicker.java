@@ -62,7 +62,7 @@ final class MeshPicker extends SubchannelPicker {
     if (t == null) {
       return pickUnintercepted(args);
     }
-    synchronized (t.lock) {
+    synchronized (t.lock()) {
       if (t.completed) {
         return PickResult.withDrop(Status.UNAVAILABLE.withDescription("attempt already ended"));
       }
