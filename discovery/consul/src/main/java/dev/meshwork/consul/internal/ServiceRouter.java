@@ -96,7 +96,7 @@ public record ServiceRouter(String name, List<RouterRoute> routes) {
     return new ServiceRouter(name, List.copyOf(routes));
   }
 
-  private static HttpMatch parseMatch(Json http) {
+  static HttpMatch parseMatch(Json http) {
     if (!http.isAbsent()) {
       http.requireObject();
     }

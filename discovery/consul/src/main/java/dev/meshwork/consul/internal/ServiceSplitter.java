@@ -23,7 +23,8 @@ public record ServiceSplitter(String name, List<Split> splits) {
       String namespace,
       String partition,
       HeaderMods requestHeaders,
-      HeaderMods responseHeaders) {}
+      HeaderMods responseHeaders,
+      Json at) {}
 
   public static ServiceSplitter parse(String name, Json json) {
     json.requireObject();
@@ -53,7 +54,8 @@ public record ServiceSplitter(String name, List<Split> splits) {
               s.string("Namespace", ""),
               s.string("Partition", ""),
               HeaderMods.parse(s.field("RequestHeaders")),
-              HeaderMods.parse(s.field("ResponseHeaders")));
+              HeaderMods.parse(s.field("ResponseHeaders")),
+              s);
       String key =
           (split.service().isEmpty() ? name : split.service())
               + "/"
