@@ -42,6 +42,8 @@ final class FakeConsul implements AutoCloseable {
   private record Resource(int status, String body, long index) {}
 
   private final Map<String, Resource> resources = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> received =
+      new ConcurrentHashMap<>();
   private final Object lock = new Object();
   private long raftIndex = 100;
   private volatile boolean omitIndex;
@@ -124,6 +126,13 @@ final class FakeConsul implements AutoCloseable {
     defaultAclPolicy = policy;
   }
 
+  /** How many queries for {@code path} arrived, including ones still hanging. */
+  int received(String path) {
+    var n = received.get(path);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Queries for {@code path} that have been answered, in order. */
   List<LoggedRequest> requests(String path) {
     return server.findAll(getRequestedFor(urlPathEqualTo(path)));
   }
@@ -192,6 +201,9 @@ final class FakeConsul implements AutoCloseable {
     public ResponseDefinition transform(ServeEvent event) {
       var request = event.getRequest();
       String path = request.getUrl().split("\\?")[0];
+      received
+          .computeIfAbsent(path, p -> new java.util.concurrent.atomic.AtomicInteger())
+          .incrementAndGet();
       if (failuresLeft > 0) {
         failuresLeft--;
         return new ResponseDefinition(500, "rpc error making call: No cluster leader");
