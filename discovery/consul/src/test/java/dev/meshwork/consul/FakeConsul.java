@@ -51,13 +51,11 @@ final class FakeConsul implements AutoCloseable {
   private volatile Duration jitter = Duration.ZERO;
   private volatile String defaultAclPolicy = "allow";
   private WireMockServer server;
+  private final int port;
 
   FakeConsul() {
-    this(0);
-  }
-
-  private FakeConsul(int port) {
-    server = start(port);
+    server = start(0);
+    port = server.port();
   }
 
   private WireMockServer start(int port) {
@@ -74,7 +72,7 @@ final class FakeConsul implements AutoCloseable {
   }
 
   String url() {
-    return "http://127.0.0.1:" + server.port();
+    return "http://127.0.0.1:" + port;
   }
 
   ConsulAgent agent() {
@@ -147,7 +145,7 @@ final class FakeConsul implements AutoCloseable {
 
   /** Answers again on the same port, with the same state. */
   void restart() {
-    server = start(server.port());
+    server = start(port);
   }
 
   @Override
