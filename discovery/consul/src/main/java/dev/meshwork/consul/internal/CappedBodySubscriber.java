@@ -8,7 +8,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
-/** Reads a body up to {@code max} bytes; past that it stops reading and yields an oversize body. */
+/**
+ * Keeps a body up to {@code max} bytes; past that it drops what arrives (counting it) and yields an
+ * oversize body, so a runaway answer costs bandwidth but never memory. The rest is drained rather
+ * than cancelled so the connection's exchange completes normally.
+ */
 final class CappedBodySubscriber implements HttpResponse.BodySubscriber<RawBody> {
 
   private final int max;
@@ -45,15 +49,12 @@ final class CappedBodySubscriber implements HttpResponse.BodySubscriber<RawBody>
 
   @Override
   public void onNext(List<ByteBuffer> items) {
-    if (result.isDone()) {
-      return;
-    }
     for (ByteBuffer b : items) {
       seen += b.remaining();
       if (seen > max) {
-        subscription.cancel();
-        result.complete(RawBody.oversize(seen));
-        return;
+        b.position(b.limit());
+        out.reset();
+        continue;
       }
       byte[] chunk = new byte[b.remaining()];
       b.get(chunk);
@@ -68,6 +69,6 @@ final class CappedBodySubscriber implements HttpResponse.BodySubscriber<RawBody>
 
   @Override
   public void onComplete() {
-    result.complete(RawBody.of(out.toByteArray()));
+    result.complete(seen > max ? RawBody.oversize(seen) : RawBody.of(out.toByteArray()));
   }
 }

@@ -1,6 +1,6 @@
 package dev.meshwork.consul.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -142,6 +142,7 @@ public final class HealthFetcher {
   /** A config error when the answer arrived but could not be read; null for transport failures. */
   private @Nullable ConfigException unreadable(String service, ConsulException e) {
     String origin = origin(service);
+    JsonMappingException mapping = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof HealthInterceptor.OversizeException) {
         return ConfigException.of(
@@ -150,16 +151,16 @@ public final class HealthFetcher {
             ((HealthInterceptor.OversizeException) t).bytes() + " bytes",
             "a response of at most " + agent.maxResponseBytes() + " bytes; it was not read");
       }
-      if (t instanceof JsonMappingException) {
-        return mapping(origin, (JsonMappingException) t);
-      }
-      if (t instanceof JsonProcessingException) {
-        JsonProcessingException j = (JsonProcessingException) t;
+      if (t instanceof StreamReadException) {
+        StreamReadException j = (StreamReadException) t;
         return ConfigException.of(
             origin, "", "(body)", "valid JSON (" + j.getOriginalMessage() + ")", j);
       }
+      if (t instanceof JsonMappingException && mapping == null) {
+        mapping = (JsonMappingException) t;
+      }
     }
-    return null;
+    return mapping == null ? null : mapping(origin, mapping);
   }
 
   private static ConfigException mapping(String origin, JsonMappingException e) {
