@@ -6,6 +6,7 @@ import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.NoHealthyEndpointsException;
+import dev.meshwork.PathRewrite;
 import dev.meshwork.RetryDecision;
 import dev.meshwork.TimeoutHeader;
 import java.io.IOException;
@@ -110,7 +111,8 @@ final class MeshInterceptor implements Interceptor {
       }
       RetryDecision d = call.completeHttp(attempt, response.code());
       if (d != RetryDecision.RETRY) {
-        return port == request.url().port()
+        // The application sees its own URL, whatever the attempt had to change in it.
+        return response.request().url() == request.url()
             ? response
             : response.newBuilder().request(request).build();
       }
@@ -127,14 +129,17 @@ final class MeshInterceptor implements Interceptor {
    */
   private static Request outbound(Request request, MeshCall call, Attempt attempt, int port) {
     HeaderModifier headers = call.route().requestHeaders();
+    PathRewrite rewrite = call.route().pathRewrite();
     HttpUrl url = request.url();
-    if (!call.hasDeadline() && headers.isEmpty() && port == url.port()) {
+    if (!call.hasDeadline() && headers.isEmpty() && port == url.port() && rewrite == null) {
       return request;
     }
     Request.Builder out = request.newBuilder();
-    if (port != url.port()) {
-      out.url(url.newBuilder().port(port).build());
-      if (request.header("Host") == null) {
+    String path = url.encodedPath();
+    String rewritten = rewrite == null ? path : rewrite.apply(path);
+    if (port != url.port() || !rewritten.equals(path)) {
+      out.url(url.newBuilder().port(port).encodedPath(rewritten).build());
+      if (port != url.port() && request.header("Host") == null) {
         out.header("Host", hostHeader(url));
       }
     }
