@@ -27,6 +27,10 @@ final class ResourceStore {
     return buckets.remove(bucket) != null;
   }
 
+  java.util.Set<String> buckets() {
+    return buckets.keySet();
+  }
+
   List<Resource> get(String bucket) {
     return buckets.getOrDefault(bucket, List.of());
   }
