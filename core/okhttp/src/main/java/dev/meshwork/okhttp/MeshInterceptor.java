@@ -1,0 +1,205 @@
+package dev.meshwork.okhttp;
+
+import dev.meshwork.Attempt;
+import dev.meshwork.DeadlineExceededException;
+import dev.meshwork.Endpoint;
+import dev.meshwork.HeaderModifier;
+import dev.meshwork.Mesh;
+import dev.meshwork.MeshCall;
+import dev.meshwork.NoHealthyEndpointsException;
+import dev.meshwork.RetryDecision;
+import dev.meshwork.TimeoutHeader;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.ProtocolException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * The application interceptor {@link MeshOkHttp#install} adds. Per request: pass it through if its
+ * host is not a mesh service; otherwise drive one {@link MeshCall} — pick an endpoint, send to it
+ * with the logical host in {@code Host} and the remaining time in the deadline header, classify,
+ * and retry as the call decides. Then follow redirects, each one routed afresh.
+ */
+final class MeshInterceptor implements Interceptor {
+
+  private final Mesh mesh;
+  private final Redirects redirects;
+
+  MeshInterceptor(Mesh mesh, Redirects redirects) {
+    this.mesh = mesh;
+    this.redirects = redirects;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    Response response = send(chain, request);
+    if (!redirects.enabled()) {
+      return response;
+    }
+    for (int followUps = 1; ; followUps++) {
+      Request next = redirects.followUp(request, response);
+      if (next == null) {
+        return response;
+      }
+      response.close();
+      if (followUps > Redirects.MAX_FOLLOW_UPS) {
+        throw new ProtocolException("Too many follow-up requests: " + followUps);
+      }
+      Response prior = response.newBuilder().body(ResponseBody.EMPTY).build();
+      request = next;
+      response = send(chain, request).newBuilder().priorResponse(prior).build();
+    }
+  }
+
+  private Response send(Chain chain, Request request) throws IOException {
+    MeshCall call = mesh.newCall(request.url().host(), new OkHttpRequestView(request));
+    return call == null ? chain.proceed(request) : routed(chain, request, call);
+  }
+
+  private Response routed(Chain chain, Request request, MeshCall call) throws IOException {
+    Chain noSilentRetries = chain.withRetryOnConnectionFailure(false);
+    while (true) {
+      Attempt attempt;
+      try {
+        attempt = call.startAttempt();
+      } catch (NoHealthyEndpointsException e) {
+        throw new MeshIOException(e.getMessage(), null, e);
+      } catch (DeadlineExceededException e) {
+        throw new MeshDeadlineExceededException(e.getMessage(), e);
+      }
+      Response response;
+      Chain bounded = withTimeouts(noSilentRetries, attempt);
+      try {
+        response = bounded.proceed(outbound(request, call, attempt));
+      } catch (IOException e) {
+        if (chain.call().isCanceled()) {
+          call.completeCancelled(attempt);
+          throw e;
+        }
+        RetryDecision d = call.completeError(attempt, e, neverSent(e));
+        if (d != RetryDecision.RETRY) {
+          boolean ranOutOfTime =
+              e instanceof InterruptedIOException
+                  && bounded.readTimeoutMillis() < positive(chain.readTimeoutMillis());
+          throw failure(call, ranOutOfTime ? RetryDecision.DEADLINE_EXCEEDED : d, e);
+        }
+        backoff(call);
+        continue;
+      }
+      RetryDecision d = call.completeHttp(attempt, response.code());
+      if (d != RetryDecision.RETRY) {
+        return response.newBuilder().request(request).build();
+      }
+      response.close();
+      backoff(call);
+    }
+  }
+
+  /** The request as it goes to the attempt's endpoint. */
+  private static Request outbound(Request request, MeshCall call, Attempt attempt) {
+    Endpoint endpoint = attempt.endpoint();
+    HttpUrl logical = request.url();
+    HttpUrl target = logical.newBuilder().host(endpoint.host()).port(endpoint.port()).build();
+    Request.Builder out = request.newBuilder().url(target);
+    if (request.header("Host") == null) {
+      out.header("Host", hostHeader(logical));
+    }
+    if (call.hasDeadline()) {
+      out.header(TimeoutHeader.NAME, TimeoutHeader.encode(attempt.remainingNanos()));
+    }
+    HeaderModifier headers = call.route().requestHeaders();
+    if (!headers.isEmpty()) {
+      headers.remove().forEach(out::removeHeader);
+      headers.set().forEach(out::header);
+      for (Map.Entry<String, String> e : headers.add()) {
+        out.addHeader(e.getKey(), e.getValue());
+      }
+    }
+    return out.build();
+  }
+
+  private static String hostHeader(HttpUrl url) {
+    return url.port() == HttpUrl.defaultPort(url.scheme())
+        ? url.host()
+        : url.host() + ":" + url.port();
+  }
+
+  /** Socket timeouts no longer than the call's remaining time, so an attempt cannot outlive it. */
+  private static Chain withTimeouts(Chain chain, Attempt attempt) {
+    long remaining = attempt.remainingNanos();
+    if (remaining == Long.MAX_VALUE) {
+      return chain;
+    }
+    int millis = (int) Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(remaining), 1), 1 << 30);
+    return chain
+        .withConnectTimeout(Math.min(millis, chain.connectTimeoutMillis()), TimeUnit.MILLISECONDS)
+        .withReadTimeout(
+            Math.min(millis, positive(chain.readTimeoutMillis())), TimeUnit.MILLISECONDS)
+        .withWriteTimeout(
+            Math.min(millis, positive(chain.writeTimeoutMillis())), TimeUnit.MILLISECONDS);
+  }
+
+  private static int positive(int timeoutMillis) {
+    return timeoutMillis == 0 ? Integer.MAX_VALUE : timeoutMillis;
+  }
+
+  /**
+   * Whether the request certainly never reached the server: the connection could not be made.
+   * Anything after connecting may have delivered the request.
+   */
+  static boolean neverSent(IOException e) {
+    if (e instanceof ConnectException
+        || e instanceof NoRouteToHostException
+        || e instanceof UnknownHostException
+        || e instanceof PortUnreachableException) {
+      return true;
+    }
+    String message = e.getMessage();
+    return e instanceof SocketTimeoutException
+        && message != null
+        && message.toLowerCase(Locale.ROOT).contains("connect");
+  }
+
+  private void backoff(MeshCall call) throws InterruptedIOException {
+    try {
+      mesh.ticker().sleep(call.backoffNanos());
+    } catch (InterruptedException e) {
+      call.cancel();
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted during retry backoff to " + call.service());
+    }
+  }
+
+  /**
+   * The exception a stopped call leaves with. A timeout of an attempt whose socket timeouts the
+   * deadline had shortened is the deadline passing.
+   */
+  private static IOException failure(MeshCall call, RetryDecision d, IOException last) {
+    if (d == RetryDecision.DEADLINE_EXCEEDED) {
+      return new MeshDeadlineExceededException(
+          call.describe(RetryDecision.DEADLINE_EXCEEDED), last);
+    }
+    if (d == RetryDecision.COMPLETE) {
+      return last;
+    }
+    return new MeshIOException(call.describe(d), d, last);
+  }
+
+  @Override
+  public String toString() {
+    return "MeshInterceptor{" + mesh + "}";
+  }
+}

@@ -1,0 +1,64 @@
+package dev.meshwork.okhttp;
+
+import dev.meshwork.Mesh;
+import java.util.Objects;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+
+/**
+ * Installs the mesh into an {@link OkHttpClient}. Requests to {@code http://<service>/…} (or {@code
+ * http://<service>.<namespace>/…}) for a service the mesh knows are routed, split across backends,
+ * balanced over endpoints, bounded by their deadline and retried within the destination's retry
+ * budget; requests to any other host pass through untouched.
+ *
+ * <pre>{@code
+ * OkHttpClient client = MeshOkHttp.install(new OkHttpClient.Builder(), mesh).build();
+ * Response r = client.newCall(new Request.Builder().url("http://reviews/books/1").build()).execute();
+ * }</pre>
+ *
+ * <p>What installation changes, and why:
+ *
+ * <ul>
+ *   <li>It adds one <em>application</em> interceptor, because only an application interceptor may
+ *       call {@code proceed} again (a retry) with a different target (another endpoint).
+ *   <li>It turns off OkHttp's own redirect following and follows redirects itself, with the
+ *       client's previous settings ({@code followRedirects}, {@code followSslRedirects}, at most 20
+ *       follow-ups, OkHttp's rules for methods, bodies and {@code Authorization}). OkHttp follows
+ *       redirects below application interceptors, where a relative {@code Location} would go
+ *       straight back to one endpoint's IP and an absolute {@code http://<service>/} one would miss
+ *       the mesh entirely; followed here, every follow-up is routed like a new request. Set
+ *       redirect preferences on the builder <em>before</em> installing.
+ *   <li>For routed requests only, OkHttp's silent retry on connection failure is off, so that every
+ *       retry is the mesh's: paid from the budget, on another endpoint, and never repeating a
+ *       non-idempotent request that may have reached the server.
+ * </ul>
+ *
+ * <p>Errors leave as {@link java.io.IOException}s: {@link MeshIOException} when the mesh stops a
+ * call (no healthy endpoints, retries stopped), {@link MeshDeadlineExceededException} when the
+ * deadline passes. A response with an error status that was not retried (or whose retries were
+ * stopped) is returned as it is, like any OkHttp response.
+ */
+public final class MeshOkHttp {
+
+  private MeshOkHttp() {}
+
+  /**
+   * Installs the mesh on {@code builder} and returns it. Calling it again for the same builder does
+   * nothing.
+   */
+  public static OkHttpClient.Builder install(OkHttpClient.Builder builder, Mesh mesh) {
+    Objects.requireNonNull(builder, "builder");
+    Objects.requireNonNull(mesh, "mesh");
+    for (Interceptor i : builder.interceptors()) {
+      if (i instanceof MeshInterceptor) {
+        return builder;
+      }
+    }
+    OkHttpClient current = builder.build();
+    Redirects redirects = new Redirects(current.followRedirects(), current.followSslRedirects());
+    return builder
+        .addInterceptor(new MeshInterceptor(mesh, redirects))
+        .followRedirects(false)
+        .followSslRedirects(false);
+  }
+}
