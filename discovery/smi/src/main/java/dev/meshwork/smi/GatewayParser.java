@@ -32,8 +32,8 @@ final class GatewayParser {
     List<ServiceName> parents = new ArrayList<>();
     for (Node p : spec.get("parentRefs").items()) {
       String kind = p.get("kind").optText("a kind");
-      String group = p.get("group").optText("an API group");
-      if ("Service".equals(kind) && (group == null || group.equals("core"))) {
+      Object group = p.get("group").value();
+      if ("Service".equals(kind) && (group == null || group.equals("") || group.equals("core"))) {
         parents.add(SmiParser.service(p.get("name"), namespaceOr(p, id.namespace())));
       }
     }
