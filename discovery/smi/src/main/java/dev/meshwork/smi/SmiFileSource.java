@@ -99,7 +99,8 @@ public final class SmiFileSource implements MeshSource {
     w.start();
   }
 
-  private synchronized void apply(Map<Path, byte[]> changed, Set<Path> removed) {
+  /** Applies what the watcher saw; package-private so that tests can drive it directly. */
+  synchronized void apply(Map<Path, byte[]> changed, Set<Path> removed) {
     SourceContext ctx = Objects.requireNonNull(context);
     ctx.reportRecovered();
     for (Path p : removed) {
