@@ -79,7 +79,7 @@ final class SmiParser {
       matches = nested ? topLevel : underSpec;
       LOG.log(
           Level.WARNING,
-          "{0}: {1} is where {2} expects no matches; read it anyway (expected {3})",
+          "{0}: matches found at {1}, where {2} does not put them (expected at {3}); read anyway",
           origin,
           matches.path(),
           version,
