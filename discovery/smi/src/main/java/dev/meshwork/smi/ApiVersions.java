@@ -70,6 +70,20 @@ final class ApiVersions {
     return Optional.empty();
   }
 
+  /** The resource as a plain document, with the apiVersion and kind it was watched as. */
+  static Map<String, Object> document(
+      String apiVersion, String kind, io.fabric8.kubernetes.api.model.GenericKubernetesResource r) {
+    Map<String, Object> doc = new java.util.LinkedHashMap<>(r.getAdditionalProperties());
+    doc.put("apiVersion", apiVersion);
+    doc.put("kind", kind);
+    Map<String, Object> meta = new java.util.LinkedHashMap<>();
+    meta.put("name", r.getMetadata().getName());
+    meta.put("namespace", r.getMetadata().getNamespace());
+    meta.put("creationTimestamp", r.getMetadata().getCreationTimestamp());
+    doc.put("metadata", meta);
+    return doc;
+  }
+
   private static boolean lists(KubernetesClient client, String groupVersion, String plural) {
     APIResourceList list;
     try {

@@ -1,7 +1,6 @@
 package dev.meshwork.smi;
 
 import dev.meshwork.ConfigException;
-import dev.meshwork.Endpoint;
 import dev.meshwork.MeshConfig;
 import dev.meshwork.MeshSource;
 import dev.meshwork.ServiceName;
@@ -10,13 +9,9 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,23 +52,42 @@ public final class KubernetesSource implements MeshSource {
   private final boolean ownsClient;
   private final String namespace;
   private final Map<String, String> pinned;
-  private final @Nullable String portName;
   private final Duration checkInterval;
   private final ResourceStore store = new ResourceStore();
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private final Set<String> dirtyServices = new HashSet<>();
-  private final Map<ServiceName, List<Endpoint>> publishedEndpoints = new HashMap<>();
-  private @Nullable SharedIndexInformer<EndpointSlice> slices;
+  private final Informers informers = new Informers();
+  private final Informers.Events events =
+      new Informers.Events() {
+        @Override
+        public void upsert(String apiVersion, String kind, GenericKubernetesResource resource) {
+          KubernetesSource.this.upsert(apiVersion, kind, resource);
+        }
+
+        @Override
+        public void delete(String kind, GenericKubernetesResource resource) {
+          KubernetesSource.this.delete(kind, resource);
+        }
+
+        @Override
+        public void sliceChanged(EndpointSlice slice) {
+          KubernetesSource.this.sliceChanged(slice);
+        }
+
+        @Override
+        public boolean failed(Throwable error) {
+          onFailure(error);
+          return !closed;
+        }
+      };
+  private final ServiceEndpoints endpoints;
   private @Nullable ScheduledExecutorService executor;
   private @Nullable SourceContext context;
   private @Nullable ResourceParser parser;
-  private Set<ServiceName> watched = Set.of();
   private @Nullable MeshConfig published;
   private Set<String> reported = Set.of();
   private boolean synced;
   private boolean pending;
   private boolean failing;
-  private boolean closed;
+  private volatile boolean closed;
   private long retryMillis = 500;
 
   private KubernetesSource(Builder b) {
@@ -84,7 +98,7 @@ public final class KubernetesSource implements MeshSource {
             ? b.namespace
             : Objects.requireNonNullElse(client.getNamespace(), ServiceName.DEFAULT_NAMESPACE);
     this.pinned = Map.copyOf(b.pinned);
-    this.portName = b.portName;
+    this.endpoints = new ServiceEndpoints(namespace, b.portName);
     this.checkInterval = b.checkInterval;
   }
 
@@ -123,27 +137,12 @@ public final class KubernetesSource implements MeshSource {
     e.execute(this::connect);
   }
 
-  /** Discovers the served versions and starts one informer per kind; retried until it works. */
+  /** Starts the informers; retried with backoff until discovery and the first listing work. */
   private void connect() {
-    List<CompletableFuture<Void>> started = new ArrayList<>();
+    CompletableFuture<Void> listed;
     try {
-      for (ApiVersions.Kind kind : ApiVersions.KINDS) {
-        ApiVersions.served(client, kind, pinned)
-            .ifPresentOrElse(
-                version -> started.add(inform(kind, version)),
-                () ->
-                    LOG.log(System.Logger.Level.INFO, "{0}: {1} not served", name(), kind.kind()));
-      }
-      SharedIndexInformer<EndpointSlice> s =
-          client.discovery().v1().endpointSlices().inNamespace(namespace).runnableInformer(0);
-      s.addEventHandler(handler(this::sliceChanged, this::sliceChanged));
-      s.exceptionHandler(this::retryAfter);
-      register(s);
-      slices = s;
-      started.add(s.start().toCompletableFuture());
+      listed = informers.start(client, namespace, pinned, events);
     } catch (RuntimeException e) {
-      stopInformers();
-      started.clear();
       onFailure(e);
       if (!closed) {
         Objects.requireNonNull(executor)
@@ -152,62 +151,11 @@ public final class KubernetesSource implements MeshSource {
       }
       return;
     }
-    CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]))
-        .whenComplete((ok, error) -> execute(this::synced));
-  }
-
-  private CompletableFuture<Void> inform(ApiVersions.Kind kind, String version) {
-    SharedIndexInformer<GenericKubernetesResource> informer =
-        client
-            .genericKubernetesResources(kind.context(version))
-            .inNamespace(namespace)
-            .runnableInformer(0);
-    String apiVersion = kind.group() + "/" + version;
-    informer.addEventHandler(
-        handler(r -> upsert(apiVersion, kind.kind(), r), r -> delete(kind.kind(), r)));
-    informer.exceptionHandler(this::retryAfter);
-    register(informer);
-    return informer.start().toCompletableFuture();
-  }
-
-  private synchronized void register(SharedIndexInformer<?> informer) {
-    informers.add(informer);
-  }
-
-  private static <T> ResourceEventHandler<T> handler(
-      java.util.function.Consumer<T> upsert, java.util.function.Consumer<T> delete) {
-    return new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(T obj) {
-        upsert.accept(obj);
-      }
-
-      @Override
-      public void onUpdate(T oldObj, T newObj) {
-        upsert.accept(newObj);
-      }
-
-      @Override
-      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-        delete.accept(obj);
-      }
-    };
-  }
-
-  private boolean retryAfter(boolean started, Throwable error) {
-    onFailure(error);
-    return !closed;
+    listed.whenComplete((ok, error) -> execute(this::synced));
   }
 
   private void upsert(String apiVersion, String kind, GenericKubernetesResource r) {
-    Map<String, Object> doc = new LinkedHashMap<>(r.getAdditionalProperties());
-    doc.put("apiVersion", apiVersion);
-    doc.put("kind", kind);
-    Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("name", r.getMetadata().getName());
-    meta.put("namespace", r.getMetadata().getNamespace());
-    meta.put("creationTimestamp", r.getMetadata().getCreationTimestamp());
-    doc.put("metadata", meta);
+    Map<String, Object> doc = ApiVersions.document(apiVersion, kind, r);
     synchronized (this) {
       try {
         Resource parsed = Objects.requireNonNull(parser).parse(Node.root("", doc), "kubernetes");
@@ -236,22 +184,13 @@ public final class KubernetesSource implements MeshSource {
   private synchronized void sliceChanged(EndpointSlice slice) {
     String service = EndpointSlices.service(slice);
     if (service != null) {
-      dirtyServices.add(service);
+      endpoints.changed(service);
       schedule();
     }
   }
 
   private synchronized void servicesChanged(Set<ServiceName> services) {
-    Set<ServiceName> next = new HashSet<>();
-    for (ServiceName s : services) {
-      if (s.namespace().equals(namespace)) {
-        next.add(s);
-        if (!watched.contains(s)) {
-          dirtyServices.add(s.name());
-        }
-      }
-    }
-    watched = next;
+    endpoints.watch(services);
     schedule();
   }
 
@@ -304,48 +243,17 @@ public final class KubernetesSource implements MeshSource {
       published = result.config();
       ctx.publishConfig(result.config());
     }
-    for (String name : dirtyServices) {
-      ServiceName service = ServiceName.of(name, namespace);
-      if (watched.contains(service)) {
-        publishEndpoints(ctx, service);
-      }
-    }
-    dirtyServices.clear();
+    endpoints.publish(ctx, informers.slices());
   }
 
-  private void publishEndpoints(SourceContext ctx, ServiceName service) {
-    List<EndpointSlice> mine = new ArrayList<>();
-    for (EndpointSlice s : Objects.requireNonNull(slices).getStore().list()) {
-      if (service.name().equals(EndpointSlices.service(s))) {
-        mine.add(s);
-      }
-    }
-    if (mine.isEmpty()) {
-      if (publishedEndpoints.remove(service) != null) {
-        ctx.removeEndpoints(service);
-      }
-      return;
-    }
-    List<Endpoint> endpoints = EndpointSlices.endpoints(mine, portName);
-    if (!endpoints.equals(publishedEndpoints.get(service))) {
-      publishedEndpoints.put(service, endpoints);
-      ctx.publishEndpoints(service, endpoints);
-    }
-  }
-
-  private void checkWatches() {
-    List<SharedIndexInformer<?>> all;
-    synchronized (this) {
-      all = List.copyOf(informers);
-    }
-    boolean watching = all.stream().allMatch(SharedIndexInformer::isWatching);
-    synchronized (this) {
-      if (watching && failing) {
+  private synchronized void checkWatches() {
+    if (informers.watching()) {
+      if (failing) {
         failing = false;
         Objects.requireNonNull(context).reportRecovered();
-      } else if (!watching) {
-        onFailure(new java.io.IOException(name() + ": lost the watch on the API server"));
       }
+    } else {
+      onFailure(new java.io.IOException(name() + ": lost the watch on the API server"));
     }
   }
 
@@ -357,15 +265,6 @@ public final class KubernetesSource implements MeshSource {
     }
   }
 
-  private void stopInformers() {
-    List<SharedIndexInformer<?>> all;
-    synchronized (this) {
-      all = List.copyOf(informers);
-      informers.clear();
-    }
-    all.forEach(SharedIndexInformer::stop);
-  }
-
   @Override
   public void close() {
     synchronized (this) {
@@ -374,7 +273,7 @@ public final class KubernetesSource implements MeshSource {
         executor.shutdownNow();
       }
     }
-    stopInformers();
+    informers.stop();
     if (ownsClient) {
       client.close();
     }
