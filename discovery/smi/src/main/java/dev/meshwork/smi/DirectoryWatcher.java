@@ -154,6 +154,7 @@ final class DirectoryWatcher implements AutoCloseable {
 
   private void scan(Set<Path> dirty) {
     Map<Path, Stat> seen = new LinkedHashMap<>();
+    boolean recovered = failing;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
       for (Path p : files) {
         if (!filter.test(p)) {
@@ -201,7 +202,8 @@ final class DirectoryWatcher implements AutoCloseable {
           contents.remove(p);
           stats.remove(p);
         });
-    if (!changed.isEmpty() || !removed.isEmpty() || first) {
+    // After an outage the listener hears of it even if nothing changed, so it can say so.
+    if (!changed.isEmpty() || !removed.isEmpty() || first || recovered) {
       first = false;
       listener.changed(changed, removed);
     }

@@ -27,14 +27,6 @@ final class ResourceStore {
     return buckets.remove(bucket) != null;
   }
 
-  java.util.Set<String> buckets() {
-    return buckets.keySet();
-  }
-
-  List<Resource> get(String bucket) {
-    return buckets.getOrDefault(bucket, List.of());
-  }
-
   Compiler.Result compile() {
     Map<Resource.Id, String> owners = new HashMap<>();
     List<Resource> all = new ArrayList<>();

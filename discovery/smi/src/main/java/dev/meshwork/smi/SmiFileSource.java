@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -203,10 +202,5 @@ public final class SmiFileSource implements MeshSource {
       }
       return d;
     }
-  }
-
-  /** For tests: the files currently in force, by name. */
-  synchronized List<String> files() {
-    return List.copyOf(new java.util.TreeSet<>(store.buckets()));
   }
 }
