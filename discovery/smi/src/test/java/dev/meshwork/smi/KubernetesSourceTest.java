@@ -25,8 +25,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The Kubernetes source against fabric8's mock API server in CRUD mode. */
-@EnableKubernetesMockClient(crud = true)
+/**
+ * The Kubernetes source against fabric8's mock API server in CRUD mode, over plain HTTP (so no
+ * trust-all TLS), reached through a TCP proxy the test can cut to make the API server go away.
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
 class KubernetesSourceTest {
 
   private static final Duration WITHIN = Duration.ofSeconds(2);
@@ -54,7 +57,7 @@ class KubernetesSourceTest {
         new KubernetesClientBuilder()
             .withConfig(
                 new ConfigBuilder(client.getConfiguration())
-                    .withMasterUrl("https://127.0.0.1:" + proxy.port() + "/")
+                    .withMasterUrl("http://127.0.0.1:" + proxy.port() + "/")
                     .withWatchReconnectInterval(100)
                     .withWatchReconnectLimit(-1)
                     .withRequestRetryBackoffInterval(50)
