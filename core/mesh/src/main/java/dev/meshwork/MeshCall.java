@@ -195,10 +195,13 @@ public final class MeshCall {
     if (result != ResponseClass.RETRYABLE_FAILURE) {
       return RetryDecision.COMPLETE;
     }
+    RetryPolicy policy = route.retryPolicy;
+    if (neverSent && !policy.retriesConnectFailures()) {
+      return RetryDecision.COMPLETE;
+    }
     if (!neverSent && !(idempotent && replayable)) {
       return RetryDecision.UNSAFE_TO_RETRY;
     }
-    RetryPolicy policy = route.retryPolicy;
     if (attempts >= policy.maxAttempts()) {
       return policy.maxAttempts() == 1 ? RetryDecision.COMPLETE : RetryDecision.ATTEMPTS_EXHAUSTED;
     }

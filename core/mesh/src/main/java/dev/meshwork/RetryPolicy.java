@@ -31,6 +31,7 @@ public final class RetryPolicy {
   private final long maxBackoffNanos;
   private final Set<Integer> httpStatuses;
   private final Set<Integer> grpcCodes;
+  private final boolean retryConnectFailures;
   // Fast paths for the usual statuses, checked on every failed attempt.
   private final long httpStatusBits;
   private final int grpcCodeBits;
@@ -41,6 +42,7 @@ public final class RetryPolicy {
     this.maxBackoffNanos = b.maxBackoff.toNanos();
     this.httpStatuses = Set.copyOf(b.httpStatuses);
     this.grpcCodes = Set.copyOf(b.grpcCodes);
+    this.retryConnectFailures = b.retryConnectFailures;
     long bits = 0;
     for (int s : httpStatuses) {
       if (s >= 500 && s < 564) {
@@ -78,6 +80,7 @@ public final class RetryPolicy {
     b.httpStatuses.addAll(httpStatuses);
     b.grpcCodes.clear();
     b.grpcCodes.addAll(grpcCodes);
+    b.retryConnectFailures = retryConnectFailures;
     return b;
   }
 
@@ -92,6 +95,14 @@ public final class RetryPolicy {
 
   public Set<Integer> retryableGrpcCodes() {
     return grpcCodes;
+  }
+
+  /**
+   * Whether a request that could not be sent at all (connection refused, no route) is retried; true
+   * by default, because it is always safe.
+   */
+  public boolean retriesConnectFailures() {
+    return retryConnectFailures;
   }
 
   public boolean retriesHttpStatus(int status) {
@@ -130,13 +141,20 @@ public final class RetryPolicy {
     return maxAttempts == p.maxAttempts
         && baseBackoffNanos == p.baseBackoffNanos
         && maxBackoffNanos == p.maxBackoffNanos
+        && retryConnectFailures == p.retryConnectFailures
         && httpStatuses.equals(p.httpStatuses)
         && grpcCodes.equals(p.grpcCodes);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxAttempts, baseBackoffNanos, maxBackoffNanos, httpStatuses, grpcCodes);
+    return Objects.hash(
+        maxAttempts,
+        baseBackoffNanos,
+        maxBackoffNanos,
+        httpStatuses,
+        grpcCodes,
+        retryConnectFailures);
   }
 
   @Override
@@ -161,6 +179,7 @@ public final class RetryPolicy {
     private Duration maxBackoff = Duration.ofMillis(250);
     private final Set<Integer> httpStatuses = new TreeSet<>(Set.of(502, 503, 504));
     private final Set<Integer> grpcCodes = new TreeSet<>(Set.of(14));
+    private boolean retryConnectFailures = true;
 
     private Builder() {}
 
@@ -205,6 +224,12 @@ public final class RetryPolicy {
         }
         grpcCodes.add(c);
       }
+      return this;
+    }
+
+    /** Whether requests that could not be sent at all are retried (default true). */
+    public Builder retryConnectFailures(boolean retry) {
+      this.retryConnectFailures = retry;
       return this;
     }
 

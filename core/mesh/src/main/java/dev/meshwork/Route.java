@@ -33,6 +33,7 @@ public final class Route {
   private final @Nullable Duration timeout;
   private final @Nullable RetryPolicy retryPolicy;
   private final HeaderModifier requestHeaders;
+  private final @Nullable PathRewrite pathRewrite;
   private final String origin;
 
   private Route(Builder b) {
@@ -42,6 +43,7 @@ public final class Route {
     this.timeout = b.timeout;
     this.retryPolicy = b.retryPolicy;
     this.requestHeaders = b.requestHeaders;
+    this.pathRewrite = b.pathRewrite;
     this.origin = b.origin;
   }
 
@@ -62,6 +64,7 @@ public final class Route {
     b.timeout = timeout;
     b.retryPolicy = retryPolicy;
     b.requestHeaders = requestHeaders;
+    b.pathRewrite = pathRewrite;
     b.origin = origin;
     return b;
   }
@@ -93,6 +96,11 @@ public final class Route {
   /** Header changes applied to every attempt of requests this route takes. */
   public HeaderModifier requestHeaders() {
     return requestHeaders;
+  }
+
+  /** How the path of requests this route takes is rewritten before sending, or null. */
+  public @Nullable PathRewrite pathRewrite() {
+    return pathRewrite;
   }
 
   /** Where this route came from: a file and resource, a config entry, or "programmatic". */
@@ -138,12 +146,14 @@ public final class Route {
         && Objects.equals(timeout, r.timeout)
         && Objects.equals(retryPolicy, r.retryPolicy)
         && requestHeaders.equals(r.requestHeaders)
+        && Objects.equals(pathRewrite, r.pathRewrite)
         && origin.equals(r.origin);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, matches, backends, timeout, retryPolicy, requestHeaders, origin);
+    return Objects.hash(
+        name, matches, backends, timeout, retryPolicy, requestHeaders, pathRewrite, origin);
   }
 
   @Override
@@ -167,6 +177,7 @@ public final class Route {
     private @Nullable Duration timeout;
     private @Nullable RetryPolicy retryPolicy;
     private HeaderModifier requestHeaders = HeaderModifier.none();
+    private @Nullable PathRewrite pathRewrite;
     private String origin = "programmatic";
 
     private Builder() {}
@@ -212,6 +223,11 @@ public final class Route {
 
     public Builder requestHeaders(HeaderModifier requestHeaders) {
       this.requestHeaders = Objects.requireNonNull(requestHeaders, "requestHeaders");
+      return this;
+    }
+
+    public Builder pathRewrite(@Nullable PathRewrite pathRewrite) {
+      this.pathRewrite = pathRewrite;
       return this;
     }
 

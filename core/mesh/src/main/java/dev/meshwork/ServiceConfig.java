@@ -27,6 +27,7 @@ public final class ServiceConfig {
   private final ServiceName service;
   private final List<Route> routes;
   private final Map<String, Subset> subsets;
+  private final Map<String, List<Backend>> failover;
   private final @Nullable Duration timeout;
   private final @Nullable RetryPolicy retryPolicy;
   private final @Nullable Balancer balancer;
@@ -36,6 +37,7 @@ public final class ServiceConfig {
     this.service = b.service;
     this.routes = List.copyOf(b.routes);
     this.subsets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.subsets));
+    this.failover = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.failover));
     this.timeout = b.timeout;
     this.retryPolicy = b.retryPolicy;
     this.balancer = b.balancer;
@@ -55,6 +57,7 @@ public final class ServiceConfig {
     Builder b = new Builder(service);
     b.routes.addAll(routes);
     b.subsets.putAll(subsets);
+    b.failover.putAll(failover);
     b.timeout = timeout;
     b.retryPolicy = retryPolicy;
     b.balancer = balancer;
@@ -75,6 +78,18 @@ public final class ServiceConfig {
   public Map<String, Subset> subsets() {
     return subsets;
   }
+
+  /**
+   * Where calls go when this service, or one of its subsets, has no endpoints: ordered targets by
+   * subset name, {@link #ANY_SUBSET} for the service as a whole and every subset without its own
+   * entry. The first target with endpoints takes the traffic (Consul's resolver failover).
+   */
+  public Map<String, List<Backend>> failover() {
+    return failover;
+  }
+
+  /** The failover key that applies to the whole service and to subsets without their own. */
+  public static final String ANY_SUBSET = "*";
 
   /** Default whole-call time limit, or null for none. */
   public @Nullable Duration timeout() {
@@ -104,6 +119,7 @@ public final class ServiceConfig {
     return service.equals(c.service)
         && routes.equals(c.routes)
         && subsets.keySet().equals(c.subsets.keySet())
+        && failover.equals(c.failover)
         && Objects.equals(timeout, c.timeout)
         && Objects.equals(retryPolicy, c.retryPolicy)
         && Objects.equals(balancer, c.balancer)
@@ -125,6 +141,7 @@ public final class ServiceConfig {
     private final ServiceName service;
     private final List<Route> routes = new ArrayList<>();
     private final Map<String, Subset> subsets = new LinkedHashMap<>();
+    private final Map<String, List<Backend>> failover = new LinkedHashMap<>();
     private @Nullable Duration timeout;
     private @Nullable RetryPolicy retryPolicy;
     private @Nullable Balancer balancer;
@@ -157,6 +174,20 @@ public final class ServiceConfig {
                 + subset.name()
                 + "\" (expected unique names)");
       }
+      return this;
+    }
+
+    /**
+     * Sends calls for {@code subset} ({@link #ANY_SUBSET} for the service and subsets without an
+     * entry of their own) to the first of {@code targets} that has endpoints, when the subset has
+     * none. Target weights are ignored.
+     */
+    public Builder failover(String subset, List<Backend> targets) {
+      if (targets.isEmpty()) {
+        throw new IllegalArgumentException(
+            origin + ": " + service + " failover[" + subset + "]: [] (expected targets)");
+      }
+      failover.put(Objects.requireNonNull(subset, "subset"), List.copyOf(targets));
       return this;
     }
 

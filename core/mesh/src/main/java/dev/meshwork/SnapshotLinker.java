@@ -38,25 +38,50 @@ final class SnapshotLinker {
    */
   static void validate(Map<ServiceName, ServiceConfig> services) {
     for (ServiceConfig config : services.values()) {
+      for (Map.Entry<String, List<Backend>> f : config.failover().entrySet()) {
+        if (!f.getKey().equals(ServiceConfig.ANY_SUBSET)
+            && !config.subsets().containsKey(f.getKey())) {
+          throw ConfigException.of(
+              config.origin(),
+              config.service() + " failover",
+              f.getKey(),
+              "\"*\" or a subset defined for "
+                  + config.service()
+                  + ": "
+                  + config.subsets().keySet());
+        }
+        for (int j = 0; j < f.getValue().size(); j++) {
+          checkSubset(
+              services,
+              config.origin(),
+              config.service() + " failover[" + f.getKey() + "][" + j + "].subset",
+              f.getValue().get(j));
+        }
+      }
       List<Route> routes = config.routes();
       for (int i = 0; i < routes.size(); i++) {
         List<Backend> backends = routes.get(i).backends();
         for (int j = 0; j < backends.size(); j++) {
-          Backend b = backends.get(j);
-          if (b.subset() == null) {
-            continue;
-          }
-          ServiceConfig target = services.get(b.service());
-          Set<String> defined = target == null ? Set.of() : target.subsets().keySet();
-          if (!defined.contains(b.subset())) {
-            throw ConfigException.of(
-                routes.get(i).origin(),
-                config.service() + " routes[" + i + "].backends[" + j + "].subset",
-                b.subset(),
-                "a subset defined for " + b.service() + ": " + defined);
-          }
+          checkSubset(
+              services,
+              routes.get(i).origin(),
+              config.service() + " routes[" + i + "].backends[" + j + "].subset",
+              backends.get(j));
         }
       }
+    }
+  }
+
+  private static void checkSubset(
+      Map<ServiceName, ServiceConfig> services, String origin, String field, Backend b) {
+    if (b.subset() == null) {
+      return;
+    }
+    ServiceConfig target = services.get(b.service());
+    Set<String> defined = target == null ? Set.of() : target.subsets().keySet();
+    if (!defined.contains(b.subset())) {
+      throw ConfigException.of(
+          origin, field, b.subset(), "a subset defined for " + b.service() + ": " + defined);
     }
   }
 
@@ -72,6 +97,11 @@ final class SnapshotLinker {
     for (ServiceConfig c : services.values()) {
       for (Route r : c.routes()) {
         for (Backend b : r.backends()) {
+          known.add(b.service());
+        }
+      }
+      for (List<Backend> targets : c.failover().values()) {
+        for (Backend b : targets) {
           known.add(b.service());
         }
       }
@@ -131,10 +161,19 @@ final class SnapshotLinker {
     LinkedBackend[] linked = new LinkedBackend[backends.size()];
     for (int i = 0; i < linked.length; i++) {
       Backend b = backends.get(i);
-      ServiceConfig target = services.get(b.service());
-      EndpointSet base = endpoints.getOrDefault(b.service(), EndpointSet.EMPTY);
-      EndpointSet set =
-          b.subset() == null ? base : subset(b, base, target.subsets().get(b.subset()), nextCache);
+      Backend servedBy = b;
+      EndpointSet set = resolve(b, services, endpoints, nextCache);
+      if (set.isEmpty()) {
+        for (Backend target : failoverTargets(b, services)) {
+          EndpointSet candidate = resolve(target, services, endpoints, nextCache);
+          if (!candidate.isEmpty()) {
+            servedBy = target;
+            set = candidate;
+            break;
+          }
+        }
+      }
+      ServiceConfig target = services.get(servedBy.service());
       Balancer balancer = target != null && target.balancer() != null ? target.balancer() : null;
       if (balancer == null) {
         balancer = apex.balancer() != null ? apex.balancer() : mesh.balancer;
@@ -142,6 +181,32 @@ final class SnapshotLinker {
       linked[i] = new LinkedBackend(b, set, balancer);
     }
     return new CompiledRoute(route, policy, timeout == null ? 0 : timeout.toNanos(), linked);
+  }
+
+  private EndpointSet resolve(
+      Backend b,
+      Map<ServiceName, ServiceConfig> services,
+      Map<ServiceName, EndpointSet> endpoints,
+      Map<String, SubsetView> nextCache) {
+    EndpointSet base = endpoints.getOrDefault(b.service(), EndpointSet.EMPTY);
+    if (b.subset() == null) {
+      return base;
+    }
+    return subset(b, base, services.get(b.service()).subsets().get(b.subset()), nextCache);
+  }
+
+  /** The backend's failover targets (for its subset, else for any subset); none if unset. */
+  private static List<Backend> failoverTargets(
+      Backend b, Map<ServiceName, ServiceConfig> services) {
+    ServiceConfig config = services.get(b.service());
+    if (config == null || config.failover().isEmpty()) {
+      return List.of();
+    }
+    List<Backend> targets = b.subset() == null ? null : config.failover().get(b.subset());
+    if (targets == null) {
+      targets = config.failover().get(ServiceConfig.ANY_SUBSET);
+    }
+    return targets == null ? List.of() : targets;
   }
 
   private EndpointSet subset(

@@ -140,6 +140,54 @@ class ControlPlaneTest {
   }
 
   @Test
+  void aSubsetWithoutEndpointsFailsOverToTheFirstTargetThatHasSome() {
+    InMemorySource source = new InMemorySource();
+    Mesh mesh = Mesh.builder().source(source).ticker(ticker).build();
+    source.config(
+        MeshConfig.builder()
+            .service(
+                ServiceConfig.builder("web")
+                    .subset(Subset.withLabels("v1", Map.of("version", "v1")))
+                    .failover("v1", List.of(Backend.of("web-dr", 1), Backend.of("web-backup", 1)))
+                    .route(Route.to(Backend.of("web", 1).withSubset("v1")))
+                    .build())
+            .build());
+    source.endpoints("web-backup", Endpoint.of("10.9.0.1", 80));
+    MeshCall call = mesh.newCall("web", TestRequest.get("/"));
+    assertThat(call.startAttempt().endpoint().host()).isEqualTo("10.9.0.1");
+    call.cancel();
+
+    source.endpoints("web-dr", Endpoint.of("10.8.0.1", 80));
+    call = mesh.newCall("web", TestRequest.get("/"));
+    assertThat(call.startAttempt().endpoint().host()).isEqualTo("10.8.0.1");
+    call.cancel();
+
+    source.endpoints("web", Endpoint.of("10.0.0.1", 80).withLabel("version", "v1"));
+    call = mesh.newCall("web", TestRequest.get("/"));
+    assertThat(call.startAttempt().endpoint().host()).isEqualTo("10.0.0.1");
+    assertThat(source.servicesSeen())
+        .contains(ServiceName.of("web-dr"), ServiceName.of("web-backup"));
+  }
+
+  @Test
+  void aFailoverNamingAnUndefinedSubsetIsRejected() {
+    InMemorySource source = new InMemorySource();
+    Mesh.builder().source(source).listener(events).ticker(ticker).build();
+    source.config(
+        MeshConfig.builder()
+            .service(
+                ServiceConfig.builder("web")
+                    .origin("resolver.json")
+                    .failover("*", List.of(Backend.of("web-dr", 1).withSubset("v9")))
+                    .build())
+            .build());
+    assertThat(events.rejected().get(0))
+        .hasMessage(
+            "resolver.json: web.default failover[*][0].subset: \"v9\" (expected a subset defined"
+                + " for web-dr.default: [])");
+  }
+
+  @Test
   void tenThousandEndpointsArePublishedInOneSnapshot() {
     InMemorySource source = new InMemorySource();
     Mesh mesh = Mesh.builder().source(source).ticker(ticker).build();

@@ -96,6 +96,21 @@ class MeshCallTest {
   }
 
   @Test
+  void connectFailuresAreNotRetriedWhenThePolicySaysSo() {
+    endpoints("reviews", 2);
+    source.config(
+        MeshConfig.builder()
+            .service(
+                ServiceConfig.builder("reviews")
+                    .retryPolicy(RetryPolicy.builder().retryConnectFailures(false).build())
+                    .build())
+            .build());
+    MeshCall call = mesh.newCall("reviews", TestRequest.get("/"));
+    assertThat(call.completeError(call.startAttempt(), new ConnectException("refused"), true))
+        .isEqualTo(RetryDecision.COMPLETE);
+  }
+
+  @Test
   void aFailureThatIsNotRetryableEndsTheCall() {
     endpoints("reviews", 2);
     MeshCall call = mesh.newCall("reviews", TestRequest.get("/"));

@@ -2,11 +2,11 @@ package dev.meshwork.okhttp;
 
 import dev.meshwork.Attempt;
 import dev.meshwork.DeadlineExceededException;
-import dev.meshwork.Endpoint;
 import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.NoHealthyEndpointsException;
+import dev.meshwork.PathRewrite;
 import dev.meshwork.RetryDecision;
 import dev.meshwork.TimeoutHeader;
 import java.io.IOException;
@@ -36,10 +36,12 @@ final class MeshInterceptor implements Interceptor {
 
   private final Mesh mesh;
   private final Redirects redirects;
+  private final PassThrough passThrough;
 
-  MeshInterceptor(Mesh mesh, Redirects redirects) {
+  MeshInterceptor(Mesh mesh, Redirects redirects, PassThrough passThrough) {
     this.mesh = mesh;
     this.redirects = redirects;
+    this.passThrough = passThrough;
   }
 
   @Override
@@ -66,11 +68,12 @@ final class MeshInterceptor implements Interceptor {
 
   private Response send(Chain chain, Request request) throws IOException {
     MeshCall call = mesh.newCall(request.url().host(), new OkHttpRequestView(request));
-    return call == null ? chain.proceed(request) : routed(chain, request, call);
+    return call == null ? passThrough.proceed(chain, request) : routed(chain, request, call);
   }
 
   private Response routed(Chain chain, Request request, MeshCall call) throws IOException {
-    Chain noSilentRetries = chain.withRetryOnConnectionFailure(false);
+    // The client runs without silent connection retries and without a proxy (see MeshOkHttp).
+    CallConnections connections = CallConnections.of(chain.call());
     while (true) {
       Attempt attempt;
       try {
@@ -80,10 +83,17 @@ final class MeshInterceptor implements Interceptor {
       } catch (DeadlineExceededException e) {
         throw new MeshDeadlineExceededException(e.getMessage(), e);
       }
+      EndpointConnector connector = new EndpointConnector(attempt.endpoint());
+      Chain bounded =
+          withTimeouts(
+              chain.withDns(connector).withSocketFactory(connector),
+              attempt,
+              request.body() != null);
+      int port = connections.portFor(connector, request.url());
+      connections.exchanged(connector, port);
       Response response;
-      Chain bounded = withTimeouts(noSilentRetries, attempt);
       try {
-        response = bounded.proceed(outbound(request, call, attempt));
+        response = bounded.proceed(outbound(request, call, attempt, port));
       } catch (IOException e) {
         if (chain.call().isCanceled()) {
           call.completeCancelled(attempt);
@@ -101,26 +111,41 @@ final class MeshInterceptor implements Interceptor {
       }
       RetryDecision d = call.completeHttp(attempt, response.code());
       if (d != RetryDecision.RETRY) {
-        return response.newBuilder().request(request).build();
+        // The application sees its own URL, whatever the attempt had to change in it.
+        return response.request().url() == request.url()
+            ? response
+            : response.newBuilder().request(request).build();
       }
       response.close();
       backoff(call);
     }
   }
 
-  /** The request as it goes to the attempt's endpoint. */
-  private static Request outbound(Request request, MeshCall call, Attempt attempt) {
-    Endpoint endpoint = attempt.endpoint();
-    HttpUrl logical = request.url();
-    HttpUrl target = logical.newBuilder().host(endpoint.host()).port(endpoint.port()).build();
-    Request.Builder out = request.newBuilder().url(target);
-    if (request.header("Host") == null) {
-      out.header("Host", hostHeader(logical));
+  /**
+   * The request as the attempt sends it: still addressed to the logical URL (the {@link
+   * EndpointConnector} steers the connection), with the deadline header and the route's header
+   * changes; {@code port} differs from the URL's only to leave the call's previous connection (see
+   * {@link CallConnections}). Copied only when something changes.
+   */
+  private static Request outbound(Request request, MeshCall call, Attempt attempt, int port) {
+    HeaderModifier headers = call.route().requestHeaders();
+    PathRewrite rewrite = call.route().pathRewrite();
+    HttpUrl url = request.url();
+    if (!call.hasDeadline() && headers.isEmpty() && port == url.port() && rewrite == null) {
+      return request;
+    }
+    Request.Builder out = request.newBuilder();
+    String path = url.encodedPath();
+    String rewritten = rewrite == null ? path : rewrite.apply(path);
+    if (port != url.port() || !rewritten.equals(path)) {
+      out.url(url.newBuilder().port(port).encodedPath(rewritten).build());
+      if (port != url.port() && request.header("Host") == null) {
+        out.header("Host", hostHeader(url));
+      }
     }
     if (call.hasDeadline()) {
       out.header(TimeoutHeader.NAME, TimeoutHeader.encode(attempt.remainingNanos()));
     }
-    HeaderModifier headers = call.route().requestHeaders();
     if (!headers.isEmpty()) {
       headers.remove().forEach(out::removeHeader);
       headers.set().forEach(out::header);
@@ -137,19 +162,27 @@ final class MeshInterceptor implements Interceptor {
         : url.host() + ":" + url.port();
   }
 
-  /** Socket timeouts no longer than the call's remaining time, so an attempt cannot outlive it. */
-  private static Chain withTimeouts(Chain chain, Attempt attempt) {
+  /**
+   * Socket timeouts no longer than the call's remaining time, so an attempt cannot outlive it; only
+   * the ones the deadline actually shortens are changed.
+   */
+  private static Chain withTimeouts(Chain chain, Attempt attempt, boolean hasBody) {
     long remaining = attempt.remainingNanos();
     if (remaining == Long.MAX_VALUE) {
       return chain;
     }
     int millis = (int) Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(remaining), 1), 1 << 30);
-    return chain
-        .withConnectTimeout(Math.min(millis, chain.connectTimeoutMillis()), TimeUnit.MILLISECONDS)
-        .withReadTimeout(
-            Math.min(millis, positive(chain.readTimeoutMillis())), TimeUnit.MILLISECONDS)
-        .withWriteTimeout(
-            Math.min(millis, positive(chain.writeTimeoutMillis())), TimeUnit.MILLISECONDS);
+    Chain c = chain;
+    if (millis < positive(c.connectTimeoutMillis())) {
+      c = c.withConnectTimeout(millis, TimeUnit.MILLISECONDS);
+    }
+    if (millis < positive(c.readTimeoutMillis())) {
+      c = c.withReadTimeout(millis, TimeUnit.MILLISECONDS);
+    }
+    if (millis < positive(c.writeTimeoutMillis()) && hasBody) {
+      c = c.withWriteTimeout(millis, TimeUnit.MILLISECONDS);
+    }
+    return c;
   }
 
   private static int positive(int timeoutMillis) {

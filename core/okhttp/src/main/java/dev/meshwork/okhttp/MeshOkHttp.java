@@ -1,6 +1,7 @@
 package dev.meshwork.okhttp;
 
 import dev.meshwork.Mesh;
+import java.net.Proxy;
 import java.util.Objects;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
@@ -27,10 +28,17 @@ import okhttp3.OkHttpClient;
  *       redirects below application interceptors, where a relative {@code Location} would go
  *       straight back to one endpoint's IP and an absolute {@code http://<service>/} one would miss
  *       the mesh entirely; followed here, every follow-up is routed like a new request. Set
- *       redirect preferences on the builder <em>before</em> installing.
- *   <li>For routed requests only, OkHttp's silent retry on connection failure is off, so that every
+ *       redirect and proxy preferences on the builder <em>before</em> installing.
+ *   <li>Routed requests keep their logical URL; each attempt's connection is steered to the chosen
+ *       endpoint through per-call DNS and socket-factory overrides. So {@code Host}, cookies, the
+ *       response cache and TLS's server name all see the service name, and OkHttp pools connections
+ *       per endpoint.
+ *   <li>Routed requests run without OkHttp's silent retry on connection failure, so that every
  *       retry is the mesh's: paid from the budget, on another endpoint, and never repeating a
- *       non-idempotent request that may have reached the server.
+ *       non-idempotent request that may have reached the server; and without a proxy, which would
+ *       not know the service name. These are set on the client (they cost nothing per routed call)
+ *       and the client's previous {@code retryOnConnectionFailure} and {@code proxy} are put back
+ *       for each request that passes through.
  * </ul>
  *
  * <p>Errors leave as {@link java.io.IOException}s: {@link MeshIOException} when the mesh stops a
@@ -56,9 +64,12 @@ public final class MeshOkHttp {
     }
     OkHttpClient current = builder.build();
     Redirects redirects = new Redirects(current.followRedirects(), current.followSslRedirects());
+    PassThrough passThrough = new PassThrough(current.retryOnConnectionFailure(), current.proxy());
     return builder
-        .addInterceptor(new MeshInterceptor(mesh, redirects))
+        .addInterceptor(new MeshInterceptor(mesh, redirects, passThrough))
         .followRedirects(false)
-        .followSslRedirects(false);
+        .followSslRedirects(false)
+        .retryOnConnectionFailure(false)
+        .proxy(Proxy.NO_PROXY);
   }
 }

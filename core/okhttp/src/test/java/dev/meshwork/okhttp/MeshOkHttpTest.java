@@ -8,8 +8,11 @@ import dev.meshwork.Backend;
 import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshConfig;
+import dev.meshwork.PathRewrite;
+import dev.meshwork.RequestMatch;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceConfig;
+import dev.meshwork.StringMatch;
 import dev.meshwork.testing.InMemorySource;
 import dev.meshwork.testing.RecordingListener;
 import java.io.IOException;
@@ -120,6 +123,29 @@ class MeshOkHttpTest {
     assertThat(recorded.getHeaders().get("x-route")).isEqualTo("canary");
     assertThat(recorded.getHeaders().values("x-tag")).containsExactly("a", "b");
     assertThat(recorded.getHeaders().get("x-debug")).isNull();
+  }
+
+  @Test
+  void aRoutesPathRewriteChangesTheOutgoingPathButNotTheApplicationsUrl() throws Exception {
+    MockWebServer a = backends.start(200, seen);
+    source.endpoints("admin", Backends.endpoint(a));
+    source.config(
+        MeshConfig.builder()
+            .service(
+                ServiceConfig.builder("web")
+                    .route(
+                        Route.builder()
+                            .match(
+                                RequestMatch.builder().path(StringMatch.prefix("/admin")).build())
+                            .backends(Backend.of("admin", 1))
+                            .pathRewrite(PathRewrite.replacePrefix("/admin", "/"))
+                            .build())
+                    .build())
+            .build());
+    try (Response r = get("http://web/admin/users?page=2")) {
+      assertThat(r.request().url().toString()).isEqualTo("http://web/admin/users?page=2");
+    }
+    assertThat(seen.poll().getTarget()).isEqualTo("/users?page=2");
   }
 
   @Test

@@ -1,0 +1,275 @@
+package dev.meshwork.consul.internal;
+
+import dev.meshwork.AccessRule;
+import dev.meshwork.ConfigException;
+import dev.meshwork.Endpoint;
+import dev.meshwork.ServiceName;
+import dev.meshwork.SourceContext;
+import dev.meshwork.consul.ConsulAgent;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a running {@code ConsulSource} does: one health watch and three config-entry watches per
+ * service (so a change to one service wakes only its own watches), one intentions watch per local
+ * destination, all publishing into the mesh through the {@link SourceContext}. Services are watched
+ * while the mesh routes them or while they were configured explicitly. Thread-safe.
+ */
+public final class ConsulWatcher {
+
+  /** What the builder of {@code ConsulSource} decided. */
+  public record Options(
+      ConsulAgent agent,
+      WatchSettings settings,
+      Set<String> services,
+      boolean configEntries,
+      Set<String> intentionDestinations,
+      AccessRule.@Nullable Action defaultIntentionPolicy,
+      @Nullable String namespace) {}
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final Options options;
+  private final SourceContext context;
+  private final String namespace;
+  private final ConsulHttp http;
+  private final ExecutorService healthThreads;
+  private final HealthFetcher health;
+  private final EntryWatches entries;
+  private final Map<String, List<BlockingWatch<?, ?>>> watches = new ConcurrentHashMap<>();
+  private final Set<String> awaitingFirstAnswer = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+  private volatile boolean ready;
+
+  public ConsulWatcher(Options options, SourceContext context) {
+    this.options = options;
+    this.context = context;
+    this.namespace = options.namespace() != null ? options.namespace() : context.defaultNamespace();
+    this.http = new ConsulHttp(options.agent(), options.settings());
+    this.healthThreads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "meshwork-consul-health-" + THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.health = new HealthFetcher(options.agent(), options.settings(), healthThreads);
+    this.entries = new EntryWatches(context, namespace);
+  }
+
+  public void start() {
+    List<Runnable> starts = new ArrayList<>();
+    for (String service : options.services()) {
+      starts.add(() -> watchService(service));
+    }
+    for (String destination : options.intentionDestinations()) {
+      starts.add(() -> watchIntentions(destination));
+    }
+    if (starts.isEmpty()) {
+      markReady();
+    }
+    starts.forEach(Runnable::run);
+    context.onServicesChanged(this::servicesChanged);
+  }
+
+  private void servicesChanged(Set<ServiceName> routed) {
+    if (closed) {
+      return;
+    }
+    Set<String> wanted = new HashSet<>(options.services());
+    for (ServiceName s : routed) {
+      if (s.namespace().equals(namespace)) {
+        wanted.add(s.name());
+      }
+    }
+    for (String s : wanted) {
+      watchService(s);
+    }
+    for (String s : new ArrayList<>(watches.keySet())) {
+      if (!s.startsWith("intentions:") && !wanted.contains(s)) {
+        List<BlockingWatch<?, ?>> gone = watches.remove(s);
+        if (gone != null) {
+          gone.forEach(BlockingWatch::close);
+          entries.forget(s);
+        }
+      }
+    }
+  }
+
+  private void watchService(String service) {
+    if (closed || watches.containsKey(service)) {
+      return;
+    }
+    List<BlockingWatch<?, ?>> group = new ArrayList<>();
+    ServiceName name = ServiceName.of(service, namespace);
+    group.add(
+        watch(
+            "health " + service,
+            health.fetcher(service),
+            health.parser(service),
+            (List<Endpoint> endpoints) -> context.publishEndpoints(name, endpoints)));
+    if (options.configEntries()) {
+      group.add(
+          entry("service-router", service, ServiceRouter::parse, e -> entries.router(service, e)));
+      group.add(
+          entry(
+              "service-splitter",
+              service,
+              ServiceSplitter::parse,
+              e -> entries.splitter(service, e)));
+      group.add(
+          entry(
+              "service-resolver",
+              service,
+              ServiceResolver::parse,
+              e -> entries.resolver(service, e)));
+    }
+    if (watches.putIfAbsent(service, group) == null) {
+      group.forEach(BlockingWatch::start);
+    }
+  }
+
+  private interface EntryParser<T> {
+    T parse(String name, Json json);
+  }
+
+  private <T> BlockingWatch<RawBody, Maybe<T>> entry(
+      String kind,
+      String service,
+      EntryParser<T> parser,
+      java.util.function.Consumer<@Nullable T> sink) {
+    String path = "/v1/config/" + kind + "/" + service;
+    String origin = "consul " + path;
+    return watch(
+        kind + " " + service,
+        index -> http.get(path, Map.of(), index, Set.of(404)),
+        reply -> {
+          if (reply.status() == 404) {
+            return new Maybe<T>(null);
+          }
+          Json json = Json.parse(origin, reply.body());
+          String entryKind = json.requireObject().string("Kind", kind);
+          if (!entryKind.equals(kind)) {
+            throw json.field("Kind").error("\"" + kind + "\"");
+          }
+          return new Maybe<>(parser.parse(service, json));
+        },
+        (Maybe<T> m) -> sink.accept(m.value()));
+  }
+
+  /** A config entry that may be absent (Consul answered 404). */
+  record Maybe<T>(@Nullable T value) {}
+
+  private void watchIntentions(String destination) {
+    String key = "intentions:" + destination;
+    String path = "/v1/connect/intentions/match";
+    String origin = "consul " + path + "?by=destination&name=" + destination;
+    BlockingWatch<RawBody, List<AccessRule>> w =
+        watch(
+            "intentions " + destination,
+            index ->
+                http.get(path, Map.of("by", "destination", "name", destination), index, Set.of()),
+            reply -> {
+              List<Intentions.Intention> list =
+                  Intentions.parse(Json.parse(origin, reply.body()), destination);
+              return Intentions.compile(namespace, destination, list, defaultPolicy(reply));
+            },
+            (List<AccessRule> rules) -> entries.intentions(destination, rules));
+    if (watches.putIfAbsent(key, List.of(w)) == null) {
+      w.start();
+    }
+  }
+
+  private AccessRule.Action defaultPolicy(Reply<?> reply) {
+    if (options.defaultIntentionPolicy() != null) {
+      return options.defaultIntentionPolicy();
+    }
+    String header = reply.defaultAclPolicy();
+    return header != null && header.toLowerCase(Locale.ROOT).equals("deny")
+        ? AccessRule.Action.DENY
+        : AccessRule.Action.ALLOW;
+  }
+
+  private <R, T> BlockingWatch<R, T> watch(
+      String name,
+      BlockingWatch.Fetcher<R> fetcher,
+      BlockingWatch.Parser<R, T> parser,
+      java.util.function.Consumer<T> onChange) {
+    if (!ready) {
+      awaitingFirstAnswer.add(name);
+    }
+    return new BlockingWatch<>(
+        name,
+        fetcher,
+        parser,
+        new BlockingWatch.Handler<T>() {
+          @Override
+          public void changed(T value, Reply<?> reply) {
+            onChange.accept(value);
+            answered(name);
+          }
+
+          @Override
+          public void rejected(ConfigException error) {
+            context.rejectConfig(error);
+            answered(name);
+          }
+
+          @Override
+          public void failed(Throwable error) {
+            context.reportFailure(error);
+          }
+
+          @Override
+          public void recovered() {
+            context.reportRecovered();
+          }
+        },
+        options.settings(),
+        context.scheduler(),
+        context.ticker(),
+        context.random());
+  }
+
+  private void answered(String watch) {
+    if (awaitingFirstAnswer.remove(watch) && awaitingFirstAnswer.isEmpty()) {
+      markReady();
+    }
+  }
+
+  private synchronized void markReady() {
+    if (!ready) {
+      ready = true;
+      context.ready();
+    }
+  }
+
+  /** The services watched now, for tests and inspection. */
+  public Set<String> watchedServices() {
+    Set<String> out = new HashSet<>(watches.keySet());
+    out.removeIf(s -> s.startsWith("intentions:"));
+    return out;
+  }
+
+  /** Warnings about config entries meshwork cannot fully honour. */
+  public Set<String> warnings() {
+    return entries.warnings();
+  }
+
+  public void close() {
+    closed = true;
+    watches.values().forEach(g -> g.forEach(BlockingWatch::close));
+    watches.clear();
+    healthThreads.shutdownNow();
+    health.close();
+  }
+}
