@@ -11,7 +11,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,6 +46,7 @@ public final class Mesh implements AutoCloseable {
   final boolean failOpen;
   final String defaultNamespace;
   final AccessRule.Action defaultAccess;
+  private final Propagator[] propagators;
   private final Duration budgetTtl;
   private final int budgetMinPerSecond;
   private final double budgetRatio;
@@ -64,6 +67,7 @@ public final class Mesh implements AutoCloseable {
     this.failOpen = b.failOpen;
     this.defaultNamespace = b.defaultNamespace;
     this.defaultAccess = b.defaultAccess;
+    this.propagators = b.propagators.toArray(new Propagator[0]);
     this.budgetTtl = b.budgetTtl;
     this.budgetMinPerSecond = b.budgetMinPerSecond;
     this.budgetRatio = b.budgetRatio;
@@ -134,6 +138,41 @@ public final class Mesh implements AutoCloseable {
   /** The namespace of services addressed without one ({@code http://reviews/}). */
   public String defaultNamespace() {
     return defaultNamespace;
+  }
+
+  /**
+   * Adds the registered propagators' headers to an outbound attempt. Adapters call this once per
+   * attempt; {@code headers} sets one header.
+   */
+  public void inject(MeshCall call, Attempt attempt, BiConsumer<String, String> headers) {
+    for (Propagator p : propagators) {
+      try {
+        p.inject(call, attempt, headers);
+      } catch (RuntimeException e) {
+        listener.sourceFailed("propagator " + p, e);
+      }
+    }
+  }
+
+  /**
+   * The context an inbound request is handled with: {@code context} plus what the registered
+   * propagators read from its headers. Inbound adapters call this once per request.
+   */
+  public MeshContext extract(MeshContext context, Function<String, @Nullable String> headers) {
+    MeshContext c = context;
+    for (Propagator p : propagators) {
+      try {
+        c = p.extract(c, headers);
+      } catch (RuntimeException e) {
+        listener.sourceFailed("propagator " + p, e);
+      }
+    }
+    return c;
+  }
+
+  /** Whether any propagator is registered (adapters skip header work otherwise). */
+  public boolean hasPropagators() {
+    return propagators.length > 0;
   }
 
   /** The listener every event goes to (all registered listeners, each shielded). */
@@ -223,6 +262,7 @@ public final class Mesh implements AutoCloseable {
     private int budgetMinPerSecond = 10;
     private double budgetRatio = 0.2;
     private @Nullable ScheduledExecutorService scheduler;
+    private final List<Propagator> propagators = new ArrayList<>();
 
     private Builder() {}
 
@@ -294,6 +334,12 @@ public final class Mesh implements AutoCloseable {
      */
     public Builder defaultAccess(AccessRule.Action action) {
       this.defaultAccess = Objects.requireNonNull(action, "action");
+      return this;
+    }
+
+    /** Adds a propagator of context headers; propagators run in the order added. */
+    public Builder propagator(Propagator propagator) {
+      propagators.add(Objects.requireNonNull(propagator, "propagator"));
       return this;
     }
 

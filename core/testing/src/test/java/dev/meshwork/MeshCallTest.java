@@ -238,6 +238,36 @@ class MeshCallTest {
   }
 
   @Test
+  void propagatorsReadInboundHeadersIntoTheContextAndAFailingOneIsSkipped() {
+    MeshContext.Key<String> tenant = MeshContext.Key.named("tenant");
+    Mesh propagating =
+        Mesh.builder()
+            .listener(events)
+            .propagator(
+                new Propagator() {
+                  @Override
+                  public MeshContext extract(
+                      MeshContext context, java.util.function.Function<String, String> headers) {
+                    throw new IllegalStateException("broken propagator");
+                  }
+                })
+            .propagator(
+                new Propagator() {
+                  @Override
+                  public MeshContext extract(
+                      MeshContext context, java.util.function.Function<String, String> headers) {
+                    String t = headers.apply("x-tenant");
+                    return t == null ? context : context.with(tenant, t);
+                  }
+                })
+            .build();
+    MeshContext ctx =
+        propagating.extract(MeshContext.root(), name -> name.equals("x-tenant") ? "acme" : null);
+    assertThat(ctx.get(tenant)).isEqualTo("acme");
+    assertThat(events.events("sourceFailed")).hasSize(1);
+  }
+
+  @Test
   void listenersCanKeepStateWithTheCall() {
     endpoints("reviews", 1);
     MeshContext.Key<String> span = MeshContext.Key.named("span");

@@ -93,7 +93,7 @@ final class MeshInterceptor implements Interceptor {
       connections.exchanged(connector, port);
       Response response;
       try {
-        response = bounded.proceed(outbound(request, call, attempt, port));
+        response = bounded.proceed(outbound(request, call, attempt, port, mesh));
       } catch (IOException e) {
         if (chain.call().isCanceled()) {
           call.completeCancelled(attempt);
@@ -127,11 +127,16 @@ final class MeshInterceptor implements Interceptor {
    * changes; {@code port} differs from the URL's only to leave the call's previous connection (see
    * {@link CallConnections}). Copied only when something changes.
    */
-  private static Request outbound(Request request, MeshCall call, Attempt attempt, int port) {
+  private static Request outbound(
+      Request request, MeshCall call, Attempt attempt, int port, Mesh mesh) {
     HeaderModifier headers = call.route().requestHeaders();
     PathRewrite rewrite = call.route().pathRewrite();
     HttpUrl url = request.url();
-    if (!call.hasDeadline() && headers.isEmpty() && port == url.port() && rewrite == null) {
+    if (!call.hasDeadline()
+        && headers.isEmpty()
+        && port == url.port()
+        && rewrite == null
+        && !mesh.hasPropagators()) {
       return request;
     }
     Request.Builder out = request.newBuilder();
@@ -145,6 +150,9 @@ final class MeshInterceptor implements Interceptor {
     }
     if (call.hasDeadline()) {
       out.header(TimeoutHeader.NAME, TimeoutHeader.encode(attempt.remainingNanos()));
+    }
+    if (mesh.hasPropagators()) {
+      mesh.inject(call, attempt, out::header);
     }
     if (!headers.isEmpty()) {
       headers.remove().forEach(out::removeHeader);

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.meshwork.Attempt;
 import dev.meshwork.Backend;
+import dev.meshwork.Balancer;
 import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
+import dev.meshwork.MeshCall;
 import dev.meshwork.MeshConfig;
 import dev.meshwork.PathRewrite;
+import dev.meshwork.Propagator;
 import dev.meshwork.RequestMatch;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceConfig;
@@ -19,6 +23,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.Call;
@@ -146,6 +151,32 @@ class MeshOkHttpTest {
       assertThat(r.request().url().toString()).isEqualTo("http://web/admin/users?page=2");
     }
     assertThat(seen.poll().getTarget()).isEqualTo("/users?page=2");
+  }
+
+  @Test
+  void propagatorsAddTheirHeadersToEveryAttempt() throws Exception {
+    MockWebServer failing = backends.start(503, seen);
+    MockWebServer healthy = backends.start(200, seen);
+    Mesh propagating =
+        Mesh.builder()
+            .source(source)
+            .balancer(Balancer.roundRobin())
+            .propagator(
+                new Propagator() {
+                  @Override
+                  public void inject(
+                      MeshCall call, Attempt attempt, BiConsumer<String, String> headers) {
+                    headers.accept("x-attempt", Integer.toString(attempt.number()));
+                  }
+                })
+            .build();
+    source.endpoints("web", Backends.endpoint(failing), Backends.endpoint(healthy));
+    OkHttpClient c = MeshOkHttp.install(new OkHttpClient.Builder(), propagating).build();
+    try (Response r = c.newCall(new Request.Builder().url("http://web/").build()).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+    assertThat(seen).extracting(q -> q.getHeaders().get("x-attempt")).containsExactly("1", "2");
+    propagating.close();
   }
 
   @Test
