@@ -16,6 +16,7 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,13 +28,15 @@ import org.jspecify.annotations.Nullable;
  * headers are held back until the call commits, so the application sees exactly one attempt.
  *
  * <p>It is also the RPC as the mesh sees it (see {@link GrpcRequest}): routes read its path and
- * headers through {@link MeshRequest}, which saves an object per call.
+ * headers through {@link MeshRequest}; and the sink the mesh's propagators write an attempt's
+ * headers into ({@link #accept}). Both save an object per call.
  *
  * <p>The application drives it from one thread at a time (the {@link ClientCall} contract); the
  * retry timer and the attempts' callbacks meet it under its monitor. Application callbacks run
  * outside the monitor.
  */
-final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implements MeshRequest {
+final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
+    implements MeshRequest, BiConsumer<String, String> {
 
   final Mesh mesh;
   private final MethodDescriptor<ReqT, RespT> method;
@@ -171,6 +174,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     Metadata.Key<String> key = GrpcRequest.key(lowerCaseName);
     Metadata h = headers;
     return key == null || h == null ? null : h.get(key);
+  }
+
+  /** Sets one outgoing header of the current attempt, for the mesh's propagators. Holds this. */
+  @Override
+  public void accept(String name, String value) {
+    Metadata h = headers;
+    Metadata.Key<String> key = GrpcRequest.key(name.toLowerCase(java.util.Locale.ROOT));
+    if (h != null && key != null) {
+      h.discardAll(key);
+      h.put(key, value);
+    }
   }
 
   @Override

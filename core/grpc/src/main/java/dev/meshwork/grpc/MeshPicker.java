@@ -75,6 +75,9 @@ final class MeshPicker extends SubchannelPicker {
         } catch (MeshException e) {
           return PickResult.withDrop(GrpcStatuses.of(e));
         }
+        // The picker may change the call's headers before it returns (PickSubchannelArgs):
+        // once per attempt, the propagators write theirs (trace context, attempt counters).
+        mesh.inject(t.call, t.attempt, t.rpc != null ? t.rpc : setter(args.getHeaders()));
       }
       PickResult pick = picks.get(t.attempt.endpoint().authority());
       return pick != null ? pick : route(t, t.attempt);
@@ -125,6 +128,7 @@ final class MeshPicker extends SubchannelPicker {
     }
     AttemptTicket t = new AttemptTicket(call, null);
     t.attempt = attempt;
+    mesh.inject(call, attempt, setter(args.getHeaders()));
     String key = attempt.endpoint().authority();
     ConnectivityState state = states.get(key);
     if (!ready.containsKey(key)
@@ -134,6 +138,16 @@ final class MeshPicker extends SubchannelPicker {
       return PickResult.withNoResult();
     }
     return route(t, attempt);
+  }
+
+  private static java.util.function.BiConsumer<String, String> setter(io.grpc.Metadata headers) {
+    return (name, value) -> {
+      io.grpc.Metadata.Key<String> key = GrpcRequest.key(name.toLowerCase(java.util.Locale.ROOT));
+      if (key != null) {
+        headers.discardAll(key);
+        headers.put(key, value);
+      }
+    };
   }
 
   @Override

@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>the deadline: gRPC's ({@code grpc-timeout}), or the {@code meshwork-timeout} header when
  *       the call came through an HTTP gateway, whichever is earlier;
  *   <li>the peer's SPIFFE ID from its mTLS certificate, under {@link MeshContext#PEER_IDENTITY};
- *   <li>the {@link InboundCall}, under {@link InboundCall#CONTEXT_KEY}.
+ *   <li>the {@link InboundCall}, under {@link InboundCall#CONTEXT_KEY};
+ *   <li>whatever the mesh's {@link dev.meshwork.Propagator}s read from the request metadata.
  * </ul>
  *
  * <p>Each call is reported to the mesh's listeners ({@code inboundStarted} / {@code inboundEnded},
@@ -79,6 +80,7 @@ public final class MeshServerInterceptor implements ServerInterceptor {
     if (peer != null) {
       ctx = ctx.with(MeshContext.PEER_IDENTITY, peer);
     }
+    ctx = mesh.extract(ctx, name -> header(headers, name));
     // Access policy enforcement belongs here, before the handler runs: evaluate
     // mesh.snapshot().accessPolicy() for (this server's identity, peer, request) and close the
     // call with PERMISSION_DENIED and the decision's reason when it is denied.
@@ -88,6 +90,11 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       delegate = next.startCall(ending, headers);
     }
     return new Scoped<>(delegate, ctx, ending);
+  }
+
+  private static @Nullable String header(Metadata headers, String lowerCaseName) {
+    Metadata.Key<String> key = GrpcRequest.key(lowerCaseName);
+    return key == null ? null : headers.get(key);
   }
 
   /** The earlier of gRPC's deadline (from grpc-timeout) and a gateway's meshwork-timeout. */

@@ -33,7 +33,8 @@ import org.jspecify.annotations.Nullable;
  *       mesh clients send on every call); a malformed value sets none;
  *   <li>the peer's SPIFFE ID from its mTLS client certificate (the container's {@value
  *       #CLIENT_CERTIFICATES} attribute), under {@link MeshContext#PEER_IDENTITY};
- *   <li>the {@link InboundCall}, under {@link InboundCall#CONTEXT_KEY}.
+ *   <li>the {@link InboundCall}, under {@link InboundCall#CONTEXT_KEY};
+ *   <li>whatever the mesh's {@link dev.meshwork.Propagator}s read from the request headers.
  * </ul>
  *
  * <p>Each request is reported to the mesh's listeners ({@code inboundStarted} / {@code
@@ -89,6 +90,7 @@ public final class MeshServletFilter implements Filter {
     if (peer != null) {
       ctx = ctx.with(MeshContext.PEER_IDENTITY, peer);
     }
+    ctx = mesh.extract(ctx, request::getHeader);
     // Access policy enforcement belongs here, before the chain runs: evaluate
     // mesh.snapshot().accessPolicy() for (this server's identity, peer, request) and answer 403
     // with the decision's reason when it is denied.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.meshwork.InboundCall;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshContext;
+import dev.meshwork.Propagator;
 import dev.meshwork.ResponseClass;
 import dev.meshwork.SpiffeId;
 import dev.meshwork.testing.RecordingListener;
@@ -30,6 +31,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.awaitility.Awaitility;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
@@ -43,6 +45,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +53,20 @@ import org.junit.jupiter.api.Test;
 class MeshServletFilterTest {
 
   private final RecordingListener events = new RecordingListener();
-  private final Mesh mesh = Mesh.builder().listener(events).build();
+  private static final MeshContext.Key<String> TENANT = MeshContext.Key.named("tenant");
+
+  /** Reads x-tenant into the context. */
+  private static final Propagator TENANTS =
+      new Propagator() {
+        @Override
+        public MeshContext extract(
+            MeshContext context, Function<String, @Nullable String> headers) {
+          String tenant = headers.apply("x-tenant");
+          return tenant == null ? context : context.with(TENANT, tenant);
+        }
+      };
+
+  private final Mesh mesh = Mesh.builder().listener(events).propagator(TENANTS).build();
   private final ConcurrentLinkedQueue<MeshContext> seen = new ConcurrentLinkedQueue<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private final HttpClient client = HttpClient.newHttpClient();
@@ -127,6 +143,15 @@ class MeshServletFilterTest {
     MeshContext ctx = seen.poll();
     assertThat(ctx.deadline().remainingNanos()).isBetween(1L, 100_000_000L);
     assertThat(ctx.get(InboundCall.CONTEXT_KEY).path()).isEqualTo("/books/1");
+  }
+
+  @Test
+  void theHandlerRunsInTheContextThePropagatorsExtracted() throws Exception {
+    URI base = start();
+
+    get(base, "/books/1", "X-Tenant", "acme");
+
+    assertThat(seen.poll().get(TENANT)).isEqualTo("acme");
   }
 
   @Test
