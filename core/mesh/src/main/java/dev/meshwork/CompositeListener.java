@@ -175,4 +175,49 @@ final class CompositeListener implements MeshListener {
       }
     }
   }
+
+  @Override
+  public void gateStateChanged(
+      ServiceName service, Endpoint endpoint, GateState from, GateState to, String reason) {
+    for (MeshListener l : listeners) {
+      try {
+        l.gateStateChanged(service, endpoint, from, to, reason);
+      } catch (RuntimeException | Error e) {
+        failed(l, e);
+      }
+    }
+  }
+
+  @Override
+  public void accessDenied(InboundCall call, AccessDecision decision) {
+    for (MeshListener l : listeners) {
+      try {
+        l.accessDenied(call, decision);
+      } catch (RuntimeException | Error e) {
+        failed(l, e);
+      }
+    }
+  }
+
+  @Override
+  public void identityUpdated(String source, X509Identity identity) {
+    for (MeshListener l : listeners) {
+      try {
+        l.identityUpdated(source, identity);
+      } catch (RuntimeException | Error e) {
+        failed(l, e);
+      }
+    }
+  }
+
+  @Override
+  public void identityExpiring(String source, X509Identity identity, java.time.Duration remaining) {
+    for (MeshListener l : listeners) {
+      try {
+        l.identityExpiring(source, identity, remaining);
+      } catch (RuntimeException | Error e) {
+        failed(l, e);
+      }
+    }
+  }
 }

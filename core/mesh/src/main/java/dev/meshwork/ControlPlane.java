@@ -133,7 +133,7 @@ final class ControlPlane {
       EndpointState s = previous.get(e.authority());
       if (s == null) {
         EndpointGateFactory gates = mesh.gates;
-        s = new EndpointState(service, e, gates == null ? null : gates.create(service, e));
+        s = new EndpointState(service, e, gates == null ? null : gates.create(service, e, mesh));
       } else if (!s.endpoint().equals(e)) {
         s.update(e);
       }

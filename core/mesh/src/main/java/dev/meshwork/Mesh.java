@@ -51,7 +51,7 @@ public final class Mesh implements AutoCloseable {
   private final int budgetMinPerSecond;
   private final double budgetRatio;
   private final @Nullable ScheduledExecutorService givenScheduler;
-  private @Nullable ScheduledExecutorService ownScheduler;
+  private volatile @Nullable ScheduledExecutorService ownScheduler;
   private final ConcurrentHashMap<ServiceName, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final ControlPlane control;
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -202,20 +202,23 @@ public final class Mesh implements AutoCloseable {
    * thread the mesh owns and stops on {@link #close()}. Adapters use it for retry backoff; tasks
    * must not block.
    */
-  public synchronized ScheduledExecutorService scheduler() {
-    if (givenScheduler != null) {
-      return givenScheduler;
+  public ScheduledExecutorService scheduler() {
+    ScheduledExecutorService s = givenScheduler != null ? givenScheduler : ownScheduler;
+    if (s != null) {
+      return s; // the request path (retry backoff) takes no lock once the scheduler exists
     }
-    if (ownScheduler == null) {
-      ownScheduler =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "meshwork-scheduler");
-                t.setDaemon(true);
-                return t;
-              });
+    synchronized (this) {
+      if (ownScheduler == null) {
+        ownScheduler =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "meshwork-scheduler");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+      return ownScheduler;
     }
-    return ownScheduler;
   }
 
   void publish(MeshSnapshot next) {

@@ -56,6 +56,26 @@ public interface MeshListener {
    */
   default void inboundEnded(InboundCall call) {}
 
+  /**
+   * An endpoint's gate (circuit breaker, outlier detection) changed state; {@code reason} says why,
+   * for example {@code 7 consecutive failures}.
+   */
+  default void gateStateChanged(
+      ServiceName service, Endpoint endpoint, GateState from, GateState to, String reason) {}
+
+  /** An inbound request was refused by the access policy (403 / PERMISSION_DENIED). */
+  default void accessDenied(InboundCall call, AccessDecision decision) {}
+
+  /** A workload identity came into use: the first one, a rotation, or a new trust bundle. */
+  default void identityUpdated(String source, X509Identity identity) {}
+
+  /**
+   * The identity in use expires in {@code remaining} and no newer one has arrived; reported from 24
+   * h before expiry, then periodically.
+   */
+  default void identityExpiring(
+      String source, X509Identity identity, java.time.Duration remaining) {}
+
   /** A new snapshot is in force. Runs on the control thread. */
   default void snapshotApplied(MeshSnapshot snapshot) {}
 

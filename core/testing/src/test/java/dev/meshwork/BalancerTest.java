@@ -30,7 +30,7 @@ class BalancerTest {
             .random(new SeededRandom(7))
             .balancer(balancer)
             .failOpen(failOpen)
-            .gates((service, endpoint) -> new ToggleGate(endpoint.authority()))
+            .gates((service, endpoint, m) -> new ToggleGate(endpoint.authority()))
             .build();
     source.endpoints(
         "reviews",

@@ -1,14 +1,19 @@
 package dev.meshwork.testing;
 
+import dev.meshwork.AccessDecision;
 import dev.meshwork.Attempt;
 import dev.meshwork.Backend;
 import dev.meshwork.ConfigException;
+import dev.meshwork.Endpoint;
+import dev.meshwork.GateState;
 import dev.meshwork.InboundCall;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshListener;
 import dev.meshwork.MeshSnapshot;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceName;
+import dev.meshwork.X509Identity;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -88,6 +93,38 @@ public final class RecordingListener implements MeshListener {
             + call.result()
             + " "
             + (call.httpStatus() != 0 ? call.httpStatus() : call.grpcCode()));
+  }
+
+  @Override
+  public void gateStateChanged(
+      ServiceName service, Endpoint endpoint, GateState from, GateState to, String reason) {
+    events.add(
+        "gateStateChanged "
+            + service
+            + " "
+            + endpoint.authority()
+            + " "
+            + from
+            + " -> "
+            + to
+            + " ("
+            + reason
+            + ")");
+  }
+
+  @Override
+  public void accessDenied(InboundCall call, AccessDecision decision) {
+    events.add("accessDenied " + call.method() + " " + call.path() + " " + decision.reason());
+  }
+
+  @Override
+  public void identityUpdated(String source, X509Identity identity) {
+    events.add("identityUpdated " + source + " " + identity.spiffeId());
+  }
+
+  @Override
+  public void identityExpiring(String source, X509Identity identity, Duration remaining) {
+    events.add("identityExpiring " + source + " " + identity.spiffeId() + " in " + remaining);
   }
 
   @Override
