@@ -1,5 +1,8 @@
 package dev.meshwork;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -12,7 +15,10 @@ import org.jspecify.annotations.Nullable;
  * these events.
  *
  * <p>Immutable and thread-safe: {@link #start} returns the started view, and each {@code end…}
- * method returns a new, ended view. An adapter ends each started call exactly once.
+ * method returns a new, ended view. An adapter ends each started call exactly once. The one mutable
+ * part is the {@linkplain #attach attachments}, where listeners and propagators keep per-call state
+ * (a server span); they are thread-safe and shared by the started and the ended view, because the
+ * two are often seen on different threads.
  *
  * <pre>{@code
  * InboundCall started =
@@ -35,7 +41,25 @@ public final class InboundCall {
   public static final MeshContext.Key<InboundCall> CONTEXT_KEY =
       MeshContext.Key.named("meshwork.inbound-call");
 
+  private static final VarHandle ATTACHMENTS;
+
+  static {
+    try {
+      ATTACHMENTS =
+          MethodHandles.lookup().findVarHandle(InboundCall.class, "attachments", Object[].class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Mesh mesh;
+
+  /** The started view, which holds the attachments of every view of this call. */
+  private final InboundCall origin;
+
+  /** Alternating keys and values, replaced (never changed) on attach; used on the origin only. */
+  private volatile Object @Nullable [] attachments;
+
   private final Protocol protocol;
   private final String method;
   private final String path;
@@ -56,6 +80,7 @@ public final class InboundCall {
       @Nullable Throwable error,
       long latencyNanos) {
     this.mesh = started.mesh;
+    this.origin = started.origin;
     this.protocol = started.protocol;
     this.method = started.method;
     this.path = started.path;
@@ -78,6 +103,7 @@ public final class InboundCall {
       @Nullable Deadline deadline,
       long startNanos) {
     this.mesh = mesh;
+    this.origin = this;
     this.protocol = protocol;
     this.method = method;
     this.path = path;
@@ -215,6 +241,51 @@ public final class InboundCall {
   /** Time from arrival to the end; 0 while the call runs. */
   public long latencyNanos() {
     return latencyNanos;
+  }
+
+  /**
+   * A value a listener or propagator keeps with this call (a server span), or null; the started and
+   * the ended view see the same values.
+   */
+  @SuppressWarnings("unchecked")
+  public <T> @Nullable T attachment(MeshContext.Key<T> key) {
+    Object[] a = origin.attachments;
+    if (a != null) {
+      for (int i = 0; i < a.length; i += 2) {
+        if (a[i] == key) {
+          return (T) a[i + 1];
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Keeps {@code value} with this call under {@code key}, replacing an earlier value. Thread-safe;
+   * typically called from {@code inboundStarted} or a propagator's {@code extract} and read in
+   * {@code inboundEnded}.
+   */
+  public <T> void attach(MeshContext.Key<T> key, T value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    while (true) {
+      Object[] a = origin.attachments;
+      Object[] next;
+      if (a == null) {
+        next = new Object[] {key, value};
+      } else {
+        int i = 0;
+        while (i < a.length && a[i] != key) {
+          i += 2;
+        }
+        next = Arrays.copyOf(a, i < a.length ? a.length : a.length + 2);
+        next[i] = key;
+        next[i + 1] = value;
+      }
+      if (ATTACHMENTS.compareAndSet(origin, a, next)) {
+        return;
+      }
+    }
   }
 
   @Override

@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
  * so a deadline set at the edge shortens every call made on its behalf.
  *
  * <p>Immutable; {@link #makeCurrent()} binds it to the current thread until the returned scope
- * closes. Values are stored in a small array, as contexts hold a handful of keys.
+ * closes. Values are stored in a small array, as contexts hold a handful of keys. A value that is a
+ * {@link ThreadBinding} (another library's context, such as a tracing context) is bound to the
+ * thread along with the mesh context, so it travels wherever the mesh context does.
  *
  * <pre>{@code
  * MeshContext ctx = MeshContext.current().withDeadline(Deadline.after(timeout, ticker));
@@ -36,9 +38,17 @@ public final class MeshContext {
   /** Alternating keys and values. */
   private final Object[] entries;
 
+  /** Whether a value is a {@link ThreadBinding}; most contexts hold none and skip the search. */
+  private final boolean hasBindings;
+
   private MeshContext(@Nullable Deadline deadline, Object[] entries) {
     this.deadline = deadline;
     this.entries = entries;
+    boolean bindings = false;
+    for (int i = 1; i < entries.length; i += 2) {
+      bindings |= entries[i] instanceof ThreadBinding;
+    }
+    this.hasBindings = bindings;
   }
 
   /** The context with no deadline and no values. */
@@ -93,17 +103,56 @@ public final class MeshContext {
     return new MeshContext(deadline, copy);
   }
 
-  /** Binds this context to the current thread until the scope is closed. */
+  /**
+   * Binds this context to the current thread until the scope is closed, together with every value
+   * that is a {@link ThreadBinding}; closing the scope unbinds those in reverse order first.
+   */
   public Scope makeCurrent() {
     MeshContext previous = CURRENT.get();
     CURRENT.set(this);
+    if (!hasBindings) {
+      return () -> restore(previous);
+    }
+    Scope[] bound = bindValues();
     return () -> {
-      if (previous == null) {
-        CURRENT.remove();
-      } else {
-        CURRENT.set(previous);
+      for (int i = bound.length - 1; i >= 0; i--) {
+        closeQuietly(bound[i]);
       }
+      restore(previous);
     };
+  }
+
+  private static void restore(@Nullable MeshContext previous) {
+    if (previous == null) {
+      CURRENT.remove();
+    } else {
+      CURRENT.set(previous);
+    }
+  }
+
+  private Scope[] bindValues() {
+    Scope[] bound = new Scope[entries.length / 2];
+    int n = 0;
+    for (int i = 1; i < entries.length; i += 2) {
+      if (entries[i] instanceof ThreadBinding) {
+        Scope scope;
+        try {
+          scope = ((ThreadBinding) entries[i]).bind();
+        } catch (RuntimeException e) {
+          continue; // a binding that fails binds nothing; the mesh context is still current
+        }
+        bound[n++] = scope;
+      }
+    }
+    return Arrays.copyOf(bound, n);
+  }
+
+  private static void closeQuietly(Scope scope) {
+    try {
+      scope.close();
+    } catch (RuntimeException e) {
+      // Unbinding must not stop the remaining scopes, nor the mesh context, from being restored.
+    }
   }
 
   /** {@code task} run with this context current, for handing work to another thread. */
@@ -133,6 +182,36 @@ public final class MeshContext {
   public interface Scope extends AutoCloseable {
     @Override
     void close();
+  }
+
+  /**
+   * A context value that binds state of its own to the thread whenever its {@link MeshContext} is
+   * made current, and unbinds it when that scope closes. This is how another library's context
+   * travels with the mesh's: the inbound adapters make the caller's mesh context current around the
+   * handler, and {@link MeshContext#wrap} carries it to other threads, so a tracing library that
+   * keeps its context in a mesh context value (as {@code meshwork-otel} does with OpenTelemetry's)
+   * sees it current wherever the mesh context is.
+   *
+   * <p>{@link #bind()} runs on the request path every time the context is made current: it must be
+   * fast and should not throw (a binding that throws is skipped).
+   *
+   * <pre>{@code
+   * final class TenantBinding implements MeshContext.ThreadBinding {
+   *   final String tenant;
+   *   TenantBinding(String tenant) { this.tenant = tenant; }
+   *   @Override public MeshContext.Scope bind() {
+   *     String previous = TENANT.get();
+   *     TENANT.set(tenant);
+   *     return () -> TENANT.set(previous);
+   *   }
+   * }
+   * MeshContext ctx = MeshContext.current().with(TENANT_KEY, new TenantBinding("acme"));
+   * }</pre>
+   */
+  @FunctionalInterface
+  public interface ThreadBinding {
+    /** Binds this value's state to the current thread; the returned scope undoes it. */
+    Scope bind();
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.meshwork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -59,5 +61,82 @@ class MeshContextTest {
     assertThat(d.remainingNanos()).isEqualTo(60_000_000);
     now.addAndGet(60_000_000);
     assertThat(d.isExpired()).isTrue();
+  }
+
+  /** Records what it binds and unbinds, in order, into {@code log}. */
+  private static MeshContext.ThreadBinding recording(String name, List<String> log) {
+    return () -> {
+      log.add("bind " + name);
+      return () -> log.add("unbind " + name);
+    };
+  }
+
+  @Test
+  void valuesThatBindToTheThreadAreBoundWhileTheirContextIsCurrent() {
+    List<String> log = new ArrayList<>();
+    MeshContext.Key<MeshContext.ThreadBinding> a = MeshContext.Key.named("a");
+    MeshContext.Key<MeshContext.ThreadBinding> b = MeshContext.Key.named("b");
+    MeshContext.Key<String> plain = MeshContext.Key.named("plain");
+    MeshContext ctx =
+        MeshContext.root()
+            .with(a, recording("a", log))
+            .with(plain, "x")
+            .with(b, recording("b", log));
+
+    try (MeshContext.Scope ignored = ctx.makeCurrent()) {
+      log.add("handler sees " + MeshContext.current().get(plain));
+    }
+
+    assertThat(log).containsExactly("bind a", "bind b", "handler sees x", "unbind b", "unbind a");
+    assertThat(MeshContext.current()).isSameAs(MeshContext.root());
+  }
+
+  @Test
+  void aBindingThatThrowsIsSkippedAndTheRestStillBind() {
+    List<String> log = new ArrayList<>();
+    MeshContext.Key<MeshContext.ThreadBinding> broken = MeshContext.Key.named("broken");
+    MeshContext.Key<MeshContext.ThreadBinding> good = MeshContext.Key.named("good");
+    MeshContext ctx =
+        MeshContext.root()
+            .with(
+                broken,
+                () -> {
+                  throw new IllegalStateException("cannot bind");
+                })
+            .with(good, recording("good", log));
+
+    try (MeshContext.Scope ignored = ctx.makeCurrent()) {
+      assertThat(MeshContext.current()).isSameAs(ctx);
+    }
+
+    assertThat(log).containsExactly("bind good", "unbind good");
+    assertThat(MeshContext.current()).isSameAs(MeshContext.root());
+  }
+
+  @Test
+  void wrappedTasksBindTheirContextsValuesOnTheOtherThread() throws Exception {
+    List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MeshContext.Key<MeshContext.ThreadBinding> key = MeshContext.Key.named("tracing");
+    MeshContext ctx = MeshContext.root().with(key, recording("span", log));
+
+    Thread t = new Thread(ctx.wrap(() -> log.add("task")));
+    t.start();
+    t.join();
+
+    assertThat(log).containsExactly("bind span", "task", "unbind span");
+  }
+
+  @Test
+  void replacingABindingValueBindsOnlyTheNewOne() {
+    List<String> log = new ArrayList<>();
+    MeshContext.Key<Object> key = MeshContext.Key.named("value");
+    MeshContext ctx =
+        MeshContext.root().with(key, recording("old", log)).with(key, "no longer a binding");
+
+    try (MeshContext.Scope ignored = ctx.makeCurrent()) {
+      log.add("inside");
+    }
+
+    assertThat(log).containsExactly("inside");
   }
 }

@@ -56,4 +56,24 @@ class InboundCallTest {
     assertThat(ended.result()).isEqualTo(ResponseClass.RETRYABLE_FAILURE);
     assertThatThrownBy(() -> ended.endHttp(200)).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void attachmentsAreSharedByTheStartedAndTheEndedView() throws Exception {
+    MeshContext.Key<String> span = MeshContext.Key.named("span");
+    MeshContext.Key<Integer> other = MeshContext.Key.named("other");
+    InboundCall started =
+        InboundCall.start(mesh, InboundCall.Protocol.HTTP, "GET", "/", null, null);
+    started.attach(span, "server-span");
+    InboundCall[] ended = new InboundCall[1];
+    // The adapters often end a call on another thread than the one that started it.
+    Thread t = new Thread(() -> ended[0] = started.endHttp(200));
+    t.start();
+    t.join();
+    ended[0].attach(other, 7);
+    started.attach(span, "replaced");
+
+    assertThat(ended[0].attachment(span)).isEqualTo("replaced");
+    assertThat(started.attachment(other)).isEqualTo(7);
+    assertThat(started.attachment(MeshContext.Key.<String>named("span"))).isNull();
+  }
 }
