@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * transport (an in-process last interceptor), so the difference is the mesh's own cost: route
  * match, 90/10 split, P2C peak-EWMA pick over 50 endpoints per backend, retry-budget deposit,
  * connection steering, classification; with {@code MESH_DEADLINE} also the deadline header and
- * socket timeouts bounded by the deadline.
+ * socket timeouts bounded by the deadline; with {@code MESH_OBSERVED} also golden metrics, a span
+ * per call and per attempt, and the {@code traceparent} header.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar OkHttpOverhead -prof gc            # 1 thread
@@ -52,11 +53,16 @@ import org.openjdk.jmh.annotations.Warmup;
     jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class OkHttpOverheadBenchmark {
 
-  /** RAW: OkHttp alone. MESH: through the mesh. MESH_DEADLINE: plus a 5 s route timeout. */
-  @Param({"RAW", "MESH", "MESH_DEADLINE"})
+  /**
+   * RAW: OkHttp alone. MESH: through the mesh. MESH_DEADLINE: plus a 5 s route timeout.
+   * MESH_OBSERVED: MESH plus golden metrics (Prometheus registry) and tracing (OpenTelemetry SDK,
+   * every trace sampled, batch processor); MESH_OBSERVED_UNSAMPLED: the same with no trace sampled.
+   */
+  @Param({"RAW", "MESH", "MESH_DEADLINE", "MESH_OBSERVED", "MESH_OBSERVED_UNSAMPLED"})
   public String client;
 
   private Mesh mesh;
+  private Observability observability;
   private OkHttpClient okhttp;
   private Request request;
 
@@ -65,8 +71,13 @@ public class OkHttpOverheadBenchmark {
     OkHttpClient.Builder builder = new OkHttpClient.Builder();
     if (client.startsWith("MESH")) {
       Duration timeout = client.equals("MESH_DEADLINE") ? Duration.ofSeconds(5) : null;
+      Mesh.Builder meshBuilder = Mesh.builder();
+      if (client.startsWith("MESH_OBSERVED")) {
+        observability = new Observability(client.equals("MESH_OBSERVED"));
+        meshBuilder = observability.install(meshBuilder);
+      }
       mesh =
-          Mesh.builder()
+          meshBuilder
               .source(
                   StaticSource.builder()
                       .endpoints(ServiceName.of("reviews-v1"), endpoints(1, 50))
@@ -80,6 +91,9 @@ public class OkHttpOverheadBenchmark {
                               .build())
                       .build())
               .build();
+      if (observability != null) {
+        observability.bindTo(mesh);
+      }
       MeshOkHttp.install(builder, mesh);
       request = new Request.Builder().url("http://reviews/books/1").build();
     } else {
@@ -100,6 +114,9 @@ public class OkHttpOverheadBenchmark {
   public void tearDown() {
     if (mesh != null) {
       mesh.close();
+    }
+    if (observability != null) {
+      observability.close();
     }
   }
 

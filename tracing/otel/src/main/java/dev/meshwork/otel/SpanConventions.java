@@ -83,6 +83,10 @@ final class SpanConventions {
 
   /** An ended attempt's outcome, in the mesh's one classification. */
   static void endAttempt(Span span, MeshCall call, Attempt attempt) {
+    if (!span.isRecording()) {
+      span.end(); // unsampled: nothing to describe
+      return;
+    }
     ResponseClass result = attempt.result();
     describeResponse(span, call.request().path(), attempt.httpStatus(), attempt.grpcCode());
     if (result != null) {
@@ -101,6 +105,10 @@ final class SpanConventions {
 
   /** An ended call: how many attempts, how it ended, and its final result. */
   static void endCall(Span span, MeshCall call) {
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     Attempt last = call.lastAttempt();
     RetryDecision decision = call.decision();
     span.setAttribute(ATTEMPTS, (long) call.attempts());
@@ -150,6 +158,10 @@ final class SpanConventions {
   }
 
   static void endInbound(Span span, InboundCall call) {
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     if (call.protocol() == InboundCall.Protocol.GRPC) {
       if (call.grpcCode() >= 0) {
         span.setAttribute(RpcAttributes.RPC_STATUS_CODE, grpcCodeName(call.grpcCode()));
