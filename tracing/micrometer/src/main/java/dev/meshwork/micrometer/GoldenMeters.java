@@ -169,6 +169,16 @@ final class GoldenMeters {
     return edges.get(key);
   }
 
+  /** Route objects indexed and backend entries under them, for tests of the cache's bounds. */
+  int[] indexSize() {
+    IdentityHashMap<Route, RouteMeters> current = index.get();
+    int backends = 0;
+    for (RouteMeters r : current.values()) {
+      backends += r.backends.length;
+    }
+    return new int[] {current.size(), backends};
+  }
+
   /**
    * Re-indexes the services in use under the snapshot's route objects, forgets backends no longer
    * routed to, and drops per-endpoint meters of endpoints that left.

@@ -94,6 +94,10 @@ public final class MeshMetrics implements MeshListener {
     return this;
   }
 
+  GoldenMeters golden() {
+    return golden;
+  }
+
   /** The SMI TrafficMetrics view of the traffic these metrics see. */
   public TrafficMetrics trafficMetrics() {
     return traffic;
