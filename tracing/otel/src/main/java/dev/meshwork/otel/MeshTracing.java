@@ -140,6 +140,7 @@ public final class MeshTracing implements MeshListener, Propagator {
             .setSpanKind(SpanKind.CLIENT);
     SpanConventions.describeCall(b, call);
     Span span = b.startSpan();
+    SpanConventions.detailCall(span, call);
     call.attach(CALL_SPANS, new CallSpans(span, parent.with(span)));
   }
 
@@ -156,6 +157,7 @@ public final class MeshTracing implements MeshListener, Propagator {
             .setSpanKind(SpanKind.CLIENT);
     SpanConventions.describeAttempt(b, call, attempt);
     Span span = b.startSpan();
+    SpanConventions.detailAttempt(span, call, attempt);
     spans.started(attempt.number(), span, spans.context.with(span));
   }
 

@@ -50,7 +50,11 @@ final class SpanConventions {
     return method.equals("_OTHER") ? "HTTP" : method;
   }
 
-  /** The logical call's attributes, known when it starts. */
+  /**
+   * The logical call's attributes a sampler may decide on, set on the builder: the method, the
+   * service addressed. The rest is set by {@link #detailCall} once the span records, so unsampled
+   * spans cost as little as they can.
+   */
   static void describeCall(SpanBuilder span, MeshCall call) {
     String method = call.request().method();
     String known = httpMethod(method);
@@ -59,17 +63,31 @@ final class SpanConventions {
       span.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD_ORIGINAL, method);
     }
     span.setAttribute(ServerAttributes.SERVER_ADDRESS, call.service().toString());
-    span.setAttribute(SERVICE, call.service().toString());
-    span.setAttribute(ROUTE, call.route().name());
-    span.setAttribute(BACKEND, call.backend().name());
   }
 
-  /** An attempt's attributes, known when it starts: where it goes and which try it is. */
+  /** The call's mesh attributes: which service, route and backend. */
+  static void detailCall(Span span, MeshCall call) {
+    if (span.isRecording()) {
+      span.setAttribute(SERVICE, call.service().toString());
+      span.setAttribute(ROUTE, call.route().name());
+      span.setAttribute(BACKEND, call.backend().name());
+    }
+  }
+
+  /** An attempt's sampling-relevant attributes: the method and the endpoint it goes to. */
   static void describeAttempt(SpanBuilder span, MeshCall call, Attempt attempt) {
     Endpoint e = attempt.endpoint();
     span.setAttribute(HttpAttributes.HTTP_REQUEST_METHOD, httpMethod(call.request().method()));
     span.setAttribute(ServerAttributes.SERVER_ADDRESS, e.host());
     span.setAttribute(ServerAttributes.SERVER_PORT, (long) e.port());
+  }
+
+  /** The rest of an attempt's attributes: peer, backend, endpoint, which try it is. */
+  static void detailAttempt(Span span, MeshCall call, Attempt attempt) {
+    if (!span.isRecording()) {
+      return;
+    }
+    Endpoint e = attempt.endpoint();
     span.setAttribute(NetworkAttributes.NETWORK_PEER_ADDRESS, e.host());
     span.setAttribute(NetworkAttributes.NETWORK_PEER_PORT, (long) e.port());
     span.setAttribute(SERVICE, call.service().toString());
