@@ -49,8 +49,9 @@ import java.util.Objects;
  * endpoints in the snapshot. Meters are cached in lock-free structures: a request never looks one
  * up in the registry once its route has been seen.
  *
- * <p>Thread-safe. Register it as the mesh's listener, then {@link #bindTo bind} it to the mesh for
- * the gauges that read the mesh (retry budgets) and the TrafficMetrics clock:
+ * <p>Thread-safe; one instance per mesh. Register it as the mesh's listener, then {@link #bindTo
+ * bind} it to the mesh for the gauges that read the mesh (retry budgets) and the TrafficMetrics
+ * clock:
  *
  * <pre>{@code
  * MeshMetrics metrics = MeshMetrics.builder(registry).namespace("shop").deployment("web").build();
