@@ -13,38 +13,68 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.Collection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Metrics and tracing as an application would run them: {@link MeshMetrics} into a Prometheus
- * registry, {@link MeshTracing} through the OpenTelemetry SDK with a batch span processor (whose
- * exporter discards), sampling every trace or none.
+ * registry, and {@link MeshTracing} through the OpenTelemetry SDK with a batch span processor
+ * (whose exporter discards), sampling every trace or none; either may be left out.
  */
 final class Observability implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final SdkTracerProvider tracerProvider;
-  private final MeshMetrics metrics =
-      MeshMetrics.builder(registry).namespace("bench").deployment("client").build();
-  private final MeshTracing tracing;
+  private final @Nullable MeshMetrics metrics;
+  private final @Nullable MeshTracing tracing;
 
-  Observability(boolean sampled) {
+  /**
+   * @param metrics whether to add golden metrics
+   * @param sampler the sampler of the tracing, or null for no tracing
+   */
+  Observability(boolean metrics, @Nullable Sampler sampler) {
+    this.metrics =
+        metrics
+            ? MeshMetrics.builder(registry).namespace("bench").deployment("client").build()
+            : null;
     tracerProvider =
         SdkTracerProvider.builder()
-            .setSampler(sampled ? Sampler.alwaysOn() : Sampler.alwaysOff())
+            .setSampler(sampler == null ? Sampler.alwaysOff() : sampler)
             .addSpanProcessor(BatchSpanProcessor.builder(new Discarding()).build())
             .build();
     tracing =
-        MeshTracing.create(OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build());
+        sampler == null
+            ? null
+            : MeshTracing.create(
+                OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build());
   }
 
-  /** Adds metrics and tracing to {@code builder}. */
+  /** The set-up a benchmark arm names, or null for a plain mesh. */
+  static @Nullable Observability forArm(String arm) {
+    switch (arm) {
+      case "MESH_METRICS":
+        return new Observability(true, null);
+      case "MESH_TRACED":
+        return new Observability(false, Sampler.alwaysOn());
+      case "MESH_OBSERVED":
+        return new Observability(true, Sampler.alwaysOn());
+      case "MESH_OBSERVED_UNSAMPLED":
+        return new Observability(true, Sampler.alwaysOff());
+      default:
+        return null;
+    }
+  }
+
+  /** Adds the metrics and tracing to {@code builder}. */
   Mesh.Builder install(Mesh.Builder builder) {
-    return tracing.install(builder.listener(metrics));
+    Mesh.Builder b = metrics == null ? builder : builder.listener(metrics);
+    return tracing == null ? b : tracing.install(b);
   }
 
   void bindTo(Mesh mesh) {
-    metrics.bindTo(mesh);
+    if (metrics != null) {
+      metrics.bindTo(mesh);
+    }
   }
 
   @Override

@@ -56,9 +56,18 @@ public class OkHttpOverheadBenchmark {
   /**
    * RAW: OkHttp alone. MESH: through the mesh. MESH_DEADLINE: plus a 5 s route timeout.
    * MESH_OBSERVED: MESH plus golden metrics (Prometheus registry) and tracing (OpenTelemetry SDK,
-   * every trace sampled, batch processor); MESH_OBSERVED_UNSAMPLED: the same with no trace sampled.
+   * every trace sampled, batch processor); MESH_OBSERVED_UNSAMPLED: the same with no trace sampled;
+   * MESH_METRICS and MESH_TRACED: one of the two alone (tracing sampled).
    */
-  @Param({"RAW", "MESH", "MESH_DEADLINE", "MESH_OBSERVED", "MESH_OBSERVED_UNSAMPLED"})
+  @Param({
+    "RAW",
+    "MESH",
+    "MESH_DEADLINE",
+    "MESH_OBSERVED",
+    "MESH_OBSERVED_UNSAMPLED",
+    "MESH_METRICS",
+    "MESH_TRACED"
+  })
   public String client;
 
   private Mesh mesh;
@@ -72,8 +81,8 @@ public class OkHttpOverheadBenchmark {
     if (client.startsWith("MESH")) {
       Duration timeout = client.equals("MESH_DEADLINE") ? Duration.ofSeconds(5) : null;
       Mesh.Builder meshBuilder = Mesh.builder();
-      if (client.startsWith("MESH_OBSERVED")) {
-        observability = new Observability(client.equals("MESH_OBSERVED"));
+      observability = Observability.forArm(client);
+      if (observability != null) {
         meshBuilder = observability.install(meshBuilder);
       }
       mesh =

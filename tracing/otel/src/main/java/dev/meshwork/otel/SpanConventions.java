@@ -14,7 +14,6 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
-import io.opentelemetry.semconv.NetworkAttributes;
 import io.opentelemetry.semconv.RpcAttributes;
 import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.UrlAttributes;
@@ -82,17 +81,16 @@ final class SpanConventions {
     span.setAttribute(ServerAttributes.SERVER_PORT, (long) e.port());
   }
 
-  /** The rest of an attempt's attributes: peer, backend, endpoint, which try it is. */
+  /**
+   * The rest of an attempt's attributes: backend, endpoint, which try it is. (The service is on the
+   * parent call span; the endpoint's address is also {@code server.address}.)
+   */
   static void detailAttempt(Span span, MeshCall call, Attempt attempt) {
     if (!span.isRecording()) {
       return;
     }
-    Endpoint e = attempt.endpoint();
-    span.setAttribute(NetworkAttributes.NETWORK_PEER_ADDRESS, e.host());
-    span.setAttribute(NetworkAttributes.NETWORK_PEER_PORT, (long) e.port());
-    span.setAttribute(SERVICE, call.service().toString());
     span.setAttribute(BACKEND, call.backend().name());
-    span.setAttribute(ENDPOINT, e.authority());
+    span.setAttribute(ENDPOINT, attempt.endpoint().authority());
     span.setAttribute(ATTEMPT, (long) attempt.number());
     if (attempt.isRetry()) {
       span.setAttribute(HttpAttributes.HTTP_REQUEST_RESEND_COUNT, (long) attempt.number() - 1);
@@ -106,7 +104,7 @@ final class SpanConventions {
       return;
     }
     ResponseClass result = attempt.result();
-    describeResponse(span, call.request().path(), attempt.httpStatus(), attempt.grpcCode());
+    describeResponse(span, call.request(), attempt.httpStatus(), attempt.grpcCode());
     if (result != null) {
       span.setAttribute(CLASSIFICATION, CLASSIFICATIONS[result.ordinal()]);
       if (result.isFailure()) {
@@ -134,7 +132,7 @@ final class SpanConventions {
       span.setAttribute(DECISION, DECISIONS[decision.ordinal()]);
     }
     if (last != null) {
-      describeResponse(span, call.request().path(), last.httpStatus(), last.grpcCode());
+      describeResponse(span, call.request(), last.httpStatus(), last.grpcCode());
     }
     Throwable failure = call.failure();
     ResponseClass result = last == null ? null : last.result();
@@ -212,8 +210,10 @@ final class SpanConventions {
    * Status attributes: a gRPC status makes the span an RPC span (renamed to the RPC's method, with
    * {@code rpc.*} attributes), an HTTP status sets {@code http.response.status_code}.
    */
-  private static void describeResponse(Span span, String path, int httpStatus, int grpcCode) {
+  private static void describeResponse(
+      Span span, MeshRequest request, int httpStatus, int grpcCode) {
     if (grpcCode >= 0) {
+      String path = request.path();
       String method = path.startsWith("/") ? path.substring(1) : path;
       span.updateName(method);
       span.setAttribute(RpcAttributes.RPC_SYSTEM_NAME, RpcAttributes.RpcSystemNameValues.GRPC);
