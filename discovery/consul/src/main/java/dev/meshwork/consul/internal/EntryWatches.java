@@ -23,6 +23,7 @@ final class EntryWatches {
 
   private final SourceContext context;
   private final String namespace;
+  private final @Nullable String datacenter;
   private final Map<String, ServiceRouter> routers = new LinkedHashMap<>();
   private final Map<String, ServiceSplitter> splitters = new LinkedHashMap<>();
   private final Map<String, ServiceResolver> resolvers = new LinkedHashMap<>();
@@ -30,9 +31,10 @@ final class EntryWatches {
   private final Set<String> warned = new HashSet<>();
   private @Nullable MeshConfig published;
 
-  EntryWatches(SourceContext context, String namespace) {
+  EntryWatches(SourceContext context, String namespace, @Nullable String datacenter) {
     this.context = context;
     this.namespace = namespace;
+    this.datacenter = datacenter;
   }
 
   synchronized void router(String service, @Nullable ServiceRouter entry) {
@@ -82,7 +84,8 @@ final class EntryWatches {
                   new HashMap<>(routers),
                   new HashMap<>(splitters),
                   new HashMap<>(resolvers),
-                  namespace)
+                  namespace,
+                  datacenter)
               .compile();
     } catch (ConfigException e) {
       context.rejectConfig(e);
