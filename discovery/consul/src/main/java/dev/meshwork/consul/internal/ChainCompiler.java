@@ -1,13 +1,11 @@
 package dev.meshwork.consul.internal;
 
 import dev.meshwork.Backend;
-import dev.meshwork.Balancer;
 import dev.meshwork.ConfigException;
 import dev.meshwork.MeshConfig;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceConfig;
 import dev.meshwork.ServiceName;
-import dev.meshwork.Subset;
 import dev.meshwork.consul.internal.ServiceRouter.Destination;
 import dev.meshwork.consul.internal.ServiceRouter.RouterRoute;
 import java.time.Duration;
@@ -98,22 +96,7 @@ public final class ChainCompiler {
     ServiceResolver resolver = resolvers.get(service);
     ServiceConfig.Builder b = ServiceConfig.builder(name).origin(origin(service));
     if (resolver != null) {
-      resolver
-          .subsets()
-          .forEach(
-              (subset, def) -> {
-                var filter = def.filter().predicate();
-                b.subset(
-                    Subset.matching(
-                        subset,
-                        def.filter().text() + (def.onlyPassing() ? " (only passing)" : ""),
-                        def.onlyPassing()
-                            ? e ->
-                                "passing".equals(e.label(EndpointLabels.HEALTH)) && filter.test(e)
-                            : filter));
-              });
-      b.timeout(positive(resolver.requestTimeout()));
-      b.balancer(balancer(resolver));
+      ResolverSettings.apply(resolver, b, this::warn);
       FailoverTargets.compile(
               resolver,
               datacenter,
@@ -123,7 +106,6 @@ public final class ChainCompiler {
               },
               this::warn)
           .forEach(b::failover);
-      warnUnsupported(resolver);
     }
     ServiceRouter router = routers.get(service);
     if (router != null) {
@@ -316,31 +298,6 @@ public final class ChainCompiler {
     return max;
   }
 
-  private @Nullable Balancer balancer(ServiceResolver r) {
-    switch (r.loadBalancerPolicy()) {
-      case "":
-        return null;
-      case "least_request":
-        return Balancer.p2cPeakEwma();
-      case "random":
-      case "round_robin":
-        return Balancer.weighted();
-      default:
-        warn(
-            r.at().field("LoadBalancer").field("Policy"),
-            "is not supported (no consistent hashing); the mesh's default balancer is used");
-        return null;
-    }
-  }
-
-  private void warnUnsupported(ServiceResolver r) {
-    if (r.connectTimeout() != null) {
-      warn(
-          r.at().field("ConnectTimeout"),
-          "is set on the client's transport, not by the mesh; ignored");
-    }
-  }
-
   private void checkPartition(String partition, Json at) {
     if (!partition.isEmpty() && !partition.equals("default")) {
       throw at.error("the local partition (meshwork does not route across admin partitions)");
@@ -359,7 +316,7 @@ public final class ChainCompiler {
     }
   }
 
-  private static @Nullable Duration positive(@Nullable Duration d) {
+  static @Nullable Duration positive(@Nullable Duration d) {
     return d == null || d.isZero() || d.isNegative() ? null : d;
   }
 

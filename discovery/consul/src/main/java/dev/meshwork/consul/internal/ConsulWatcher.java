@@ -1,7 +1,6 @@
 package dev.meshwork.consul.internal;
 
 import dev.meshwork.AccessRule;
-import dev.meshwork.ConfigException;
 import dev.meshwork.Endpoint;
 import dev.meshwork.ServiceName;
 import dev.meshwork.SourceContext;
@@ -51,9 +50,8 @@ public final class ConsulWatcher {
   private final EntryWatches entries;
   private final EndpointIdentities identities;
   private final Map<String, List<BlockingWatch<?, ?>>> watches = new ConcurrentHashMap<>();
-  private final Set<String> awaitingFirstAnswer = ConcurrentHashMap.newKeySet();
+  private final ReportingWatches reporting;
   private volatile boolean closed;
-  private volatile boolean ready;
 
   public ConsulWatcher(Options options, SourceContext context) {
     this.options = options;
@@ -70,6 +68,7 @@ public final class ConsulWatcher {
     this.health = new HealthFetcher(options.agent(), options.settings(), healthThreads);
     this.entries = new EntryWatches(context, namespace, options.agent().datacenter());
     this.identities = new EndpointIdentities(context, options.agent().datacenter());
+    this.reporting = new ReportingWatches(context, options.settings());
   }
 
   public void start() {
@@ -84,7 +83,7 @@ public final class ConsulWatcher {
       starts.add(this::watchTrustDomain);
     }
     if (starts.isEmpty()) {
-      markReady();
+      reporting.markReady();
     }
     starts.forEach(Runnable::run);
     context.onServicesChanged(this::servicesChanged);
@@ -209,7 +208,7 @@ public final class ConsulWatcher {
     java.util.concurrent.atomic.AtomicReference<BlockingWatch<?, ?>> self =
         new java.util.concurrent.atomic.AtomicReference<>();
     BlockingWatch<RawBody, String> w =
-        watch(
+        reporting.watch(
             "connect roots",
             index -> http.get(path, Map.of(), index, Set.of()),
             reply -> {
@@ -254,70 +253,7 @@ public final class ConsulWatcher {
       BlockingWatch.Fetcher<R> fetcher,
       BlockingWatch.Parser<R, T> parser,
       java.util.function.Consumer<T> onChange) {
-    return watch(name, fetcher, parser, onChange, error -> false);
-  }
-
-  /**
-   * @param expected handles a failure that is an answer rather than an outage (and then counts as
-   *     the watch's first answer); returns false for failures to report
-   */
-  private <R, T> BlockingWatch<R, T> watch(
-      String name,
-      BlockingWatch.Fetcher<R> fetcher,
-      BlockingWatch.Parser<R, T> parser,
-      java.util.function.Consumer<T> onChange,
-      java.util.function.Predicate<Throwable> expected) {
-    if (!ready) {
-      awaitingFirstAnswer.add(name);
-    }
-    return new BlockingWatch<>(
-        name,
-        fetcher,
-        parser,
-        new BlockingWatch.Handler<T>() {
-          @Override
-          public void changed(T value, Reply<?> reply) {
-            onChange.accept(value);
-            answered(name);
-          }
-
-          @Override
-          public void rejected(ConfigException error) {
-            context.rejectConfig(error);
-            answered(name);
-          }
-
-          @Override
-          public void failed(Throwable error) {
-            if (expected.test(error)) {
-              answered(name);
-            } else {
-              context.reportFailure(error);
-            }
-          }
-
-          @Override
-          public void recovered() {
-            context.reportRecovered();
-          }
-        },
-        options.settings(),
-        context.scheduler(),
-        context.ticker(),
-        context.random());
-  }
-
-  private void answered(String watch) {
-    if (awaitingFirstAnswer.remove(watch) && awaitingFirstAnswer.isEmpty()) {
-      markReady();
-    }
-  }
-
-  private synchronized void markReady() {
-    if (!ready) {
-      ready = true;
-      context.ready();
-    }
+    return reporting.watch(name, fetcher, parser, onChange, error -> false);
   }
 
   /** The services watched now, for tests and inspection. */
