@@ -170,6 +170,48 @@ class ConsulRoutingAcceptanceTest {
                 + " not supported (meshwork fails over within the local datacenter only); ignored");
   }
 
+  @Test
+  void aFailoverToAnotherServicesSubsetWorksWithoutListingThatService() throws Exception {
+    MockWebServer web = backend("web");
+    MockWebServer backupV1 = backend("backup-v1");
+    MockWebServer backupV2 = backend("backup-v2");
+    consul.set(
+        "/v1/health/service/web",
+        HealthJson.of(HealthJson.instance("web", "web-1", web.getPort(), "v1")));
+    consul.set(
+        "/v1/health/service/web-backup",
+        HealthJson.of(
+            HealthJson.instance("web-backup", "b-1", backupV1.getPort(), "v1"),
+            HealthJson.instance("web-backup", "b-2", backupV2.getPort(), "v2")));
+    consul.set(
+        "/v1/config/service-resolver/web",
+        """
+        {"Kind": "service-resolver", "Name": "web",
+         "Failover": {"*": {"Service": "web-backup", "ServiceSubset": "v2"}}}
+        """);
+    // The subset is web-backup's, defined by its own resolver, which must be read first.
+    consul.set(
+        "/v1/config/service-resolver/web-backup",
+        """
+        {"Kind": "service-resolver", "Name": "web-backup",
+         "Subsets": {"v1": {"Filter": "Service.Meta.version == v1"},
+                     "v2": {"Filter": "Service.Meta.version == v2"}}}
+        """);
+    start("web");
+    await().atMost(WITHIN).until(() -> endpoints("web-backup").size() == 2);
+    await()
+        .atMost(WITHIN)
+        .until(() -> !mesh.snapshot().serviceConfig(ServiceName.of("web")).failover().isEmpty());
+    assertAllGoTo("web");
+
+    consul.set(
+        "/v1/health/service/web",
+        HealthJson.of(HealthJson.instance("web", "web-1", web.getPort(), "v1", "critical")));
+    await().atMost(WITHIN).until(() -> endpoints("web").isEmpty());
+
+    assertAllGoTo("backup-v2");
+  }
+
   /** A loopback port nothing listens on: connecting to it is refused at once. */
   private static int closedPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -94,6 +94,7 @@ public final class ConsulWatcher {
       return;
     }
     Set<String> wanted = new HashSet<>(options.services());
+    wanted.addAll(entries.referencedServices());
     for (ServiceName s : routed) {
       if (s.namespace().equals(namespace)) {
         wanted.add(s.name());
@@ -128,23 +129,36 @@ public final class ConsulWatcher {
             (List<Endpoint> endpoints) -> identities.publish(name, endpoints)));
     if (options.configEntries()) {
       group.add(
-          entry("service-router", service, ServiceRouter::parse, e -> entries.router(service, e)));
+          entry(
+              "service-router",
+              service,
+              ServiceRouter::parse,
+              e -> referenced(() -> entries.router(service, e))));
       group.add(
           entry(
               "service-splitter",
               service,
               ServiceSplitter::parse,
-              e -> entries.splitter(service, e)));
+              e -> referenced(() -> entries.splitter(service, e))));
       group.add(
           entry(
               "service-resolver",
               service,
               ServiceResolver::parse,
-              e -> entries.resolver(service, e)));
+              e -> referenced(() -> entries.resolver(service, e))));
     }
     if (watches.putIfAbsent(service, group) == null) {
       group.forEach(BlockingWatch::start);
     }
+  }
+
+  /**
+   * Applies an entry, then watches the services the entries now send requests to, so that a
+   * destination's subset can be resolved without waiting for the mesh to route that service.
+   */
+  private void referenced(Runnable update) {
+    update.run();
+    entries.referencedServices().forEach(this::watchService);
   }
 
   private interface EntryParser<T> {

@@ -105,6 +105,41 @@ final class EntryWatches {
     }
   }
 
+  /**
+   * The services of the local namespace that the entries send requests to: route and split
+   * destinations, redirect and failover targets. They are watched even before the entries compile,
+   * since their resolvers may be what a destination's subset needs.
+   */
+  synchronized Set<String> referencedServices() {
+    Set<String> out = new HashSet<>();
+    for (ServiceRouter r : routers.values()) {
+      for (ServiceRouter.RouterRoute route : r.routes()) {
+        addLocal(out, route.destination().service(), route.destination().namespace());
+      }
+    }
+    for (ServiceSplitter s : splitters.values()) {
+      for (ServiceSplitter.Split split : s.splits()) {
+        addLocal(out, split.service(), split.namespace());
+      }
+    }
+    for (ServiceResolver r : resolvers.values()) {
+      if (r.redirect() != null) {
+        addLocal(out, r.redirect().service(), r.redirect().namespace());
+      }
+      for (ServiceResolver.Failover f : r.failover().values()) {
+        addLocal(out, f.service(), f.namespace());
+        f.targets().forEach(t -> addLocal(out, t.service(), t.namespace()));
+      }
+    }
+    return out;
+  }
+
+  private static void addLocal(Set<String> out, String service, String namespace) {
+    if (!service.isEmpty() && namespace.isEmpty()) {
+      out.add(service);
+    }
+  }
+
   /** The warnings of the last compilation attempt that succeeded, for tests and inspection. */
   synchronized Set<String> warnings() {
     return Set.copyOf(warned);
