@@ -13,8 +13,9 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Consul as a mesh source. For every service the mesh routes (and every service named here) it
- * watches, each with its own blocking query:
+ * Consul as a mesh source. For every service the mesh routes, every service named here, and every
+ * service the config entries send requests to (route and split destinations, redirect and failover
+ * targets), it watches, each with its own blocking query:
  *
  * <ul>
  *   <li>{@code /v1/health/service/<name>}: instances become endpoints, weighted by Consul's rule
