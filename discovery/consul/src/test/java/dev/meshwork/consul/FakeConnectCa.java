@@ -220,10 +220,18 @@ final class FakeConnectCa {
   }
 
   private static KeyPair rsaKeys() throws GeneralSecurityException {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    return g.generateKeyPair();
+    // Making a 2048-bit RSA key takes up to seconds on a busy machine: RSA leaves share one.
+    synchronized (FakeConnectCa.class) {
+      if (rsa == null) {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        rsa = g.generateKeyPair();
+      }
+      return rsa;
+    }
   }
+
+  private static KeyPair rsa;
 
   /** PEM as BouncyCastle writes it: certificates, and keys as SEC1 (EC) or PKCS#1 (RSA). */
   static String pem(Object o) {
