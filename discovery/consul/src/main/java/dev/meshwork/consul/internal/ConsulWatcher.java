@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * service (so a change to one service wakes only its own watches), one intentions watch per local
  * destination, and one watch of the Connect CA roots for the trust domain of endpoint identities,
  * all publishing into the mesh through the {@link SourceContext}. Services are watched while the
- * mesh routes them or while they were configured explicitly. Thread-safe.
+ * mesh routes them, while config entries send requests to them, or because they were configured
+ * explicitly. Thread-safe.
  */
 public final class ConsulWatcher {
 
