@@ -1,0 +1,202 @@
+package dev.meshwork.tls.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.SecureRandom;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+
+/**
+ * A server {@link SSLContext} whose engines, server sockets and sockets require a client
+ * certificate from the start, so a servlet container or socket server handed this context refuses
+ * clients without one even if its own configuration forgets to ask. Everything else is the wrapped
+ * context's. Already initialized; {@code init} is refused. Thread-safe.
+ */
+public final class ClientAuthRequiredContext extends SSLContext {
+
+  public ClientAuthRequiredContext(SSLContext delegate) {
+    super(new Spi(delegate), delegate.getProvider(), delegate.getProtocol());
+  }
+
+  private static final class Spi extends SSLContextSpi {
+    private final SSLContext delegate;
+    private final SSLSocketFactory sockets;
+    private final SSLServerSocketFactory serverSockets;
+
+    Spi(SSLContext delegate) {
+      this.delegate = delegate;
+      this.sockets = new Sockets(delegate.getSocketFactory());
+      this.serverSockets = new ServerSockets(delegate.getServerSocketFactory());
+    }
+
+    @Override
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
+      throw new UnsupportedOperationException("this context is initialized by meshwork-tls");
+    }
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+      return sockets;
+    }
+
+    @Override
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      return serverSockets;
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      SSLEngine engine = delegate.createSSLEngine();
+      engine.setNeedClientAuth(true);
+      return engine;
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      SSLEngine engine = delegate.createSSLEngine(host, port);
+      engine.setNeedClientAuth(true);
+      return engine;
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+      return delegate.getServerSessionContext();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+      return delegate.getClientSessionContext();
+    }
+
+    @Override
+    protected SSLParameters engineGetDefaultSSLParameters() {
+      SSLParameters p = delegate.getDefaultSSLParameters();
+      p.setNeedClientAuth(true);
+      return p;
+    }
+
+    @Override
+    protected SSLParameters engineGetSupportedSSLParameters() {
+      return delegate.getSupportedSSLParameters();
+    }
+  }
+
+  /** Sockets a server layers over accepted connections (as MockWebServer does). */
+  private static final class Sockets extends SSLSocketFactory {
+    private final SSLSocketFactory delegate;
+
+    Sockets(SSLSocketFactory delegate) {
+      this.delegate = delegate;
+    }
+
+    private static Socket require(Socket s) {
+      ((SSLSocket) s).setNeedClientAuth(true);
+      return s;
+    }
+
+    @Override
+    public String[] getDefaultCipherSuites() {
+      return delegate.getDefaultCipherSuites();
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+      return delegate.getSupportedCipherSuites();
+    }
+
+    @Override
+    public Socket createSocket() throws IOException {
+      return require(delegate.createSocket());
+    }
+
+    @Override
+    public Socket createSocket(Socket s, String host, int port, boolean autoClose)
+        throws IOException {
+      return require(delegate.createSocket(s, host, port, autoClose));
+    }
+
+    @Override
+    public Socket createSocket(Socket s, InputStream consumed, boolean autoClose)
+        throws IOException {
+      return require(delegate.createSocket(s, consumed, autoClose));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      return require(delegate.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress local, int localPort)
+        throws IOException {
+      return require(delegate.createSocket(host, port, local, localPort));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      return require(delegate.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort)
+        throws IOException {
+      return require(delegate.createSocket(host, port, local, localPort));
+    }
+  }
+
+  private static final class ServerSockets extends SSLServerSocketFactory {
+    private final SSLServerSocketFactory delegate;
+
+    ServerSockets(SSLServerSocketFactory delegate) {
+      this.delegate = delegate;
+    }
+
+    private static ServerSocket require(ServerSocket s) {
+      ((SSLServerSocket) s).setNeedClientAuth(true);
+      return s;
+    }
+
+    @Override
+    public String[] getDefaultCipherSuites() {
+      return delegate.getDefaultCipherSuites();
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+      return delegate.getSupportedCipherSuites();
+    }
+
+    @Override
+    public ServerSocket createServerSocket() throws IOException {
+      return require(delegate.createServerSocket());
+    }
+
+    @Override
+    public ServerSocket createServerSocket(int port) throws IOException {
+      return require(delegate.createServerSocket(port));
+    }
+
+    @Override
+    public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+      return require(delegate.createServerSocket(port, backlog));
+    }
+
+    @Override
+    public ServerSocket createServerSocket(int port, int backlog, InetAddress address)
+        throws IOException {
+      return require(delegate.createServerSocket(port, backlog, address));
+    }
+  }
+}
