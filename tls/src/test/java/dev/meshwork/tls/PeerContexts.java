@@ -6,7 +6,6 @@ import dev.meshwork.tls.internal.SpiffeTrustManager;
 import dev.meshwork.tls.internal.TrustBundle;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManager;
@@ -58,17 +57,21 @@ final class PeerContexts {
 
   /** A server presenting {@code w} that requires clients from {@code trusted}. */
   static SSLContext server(TestPki.Workload w, TestPki... trusted) throws Exception {
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(keyManagers(w), trustManagers(trusted), null);
+    return c;
+  }
+
+  /** The JDK's PKIX trust managers over {@code trusted}'s roots. */
+  static TrustManager[] trustManagers(TestPki... trusted) throws Exception {
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
-    List<TestPki> all = new ArrayList<>(List.of(trusted));
-    for (int i = 0; i < all.size(); i++) {
-      store.setCertificateEntry("ca" + i, all.get(i).certificate);
+    for (int i = 0; i < trusted.length; i++) {
+      store.setCertificateEntry("ca" + i, trusted[i].certificate);
     }
     TrustManagerFactory f = TrustManagerFactory.getInstance("PKIX");
     f.init(store);
-    SSLContext c = SSLContext.getInstance("TLS");
-    c.init(keyManagers(w), f.getTrustManagers(), null);
-    return c;
+    return f.getTrustManagers();
   }
 
   /** Accepts a session whose peer carries {@code spiffeId}. */
