@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TrustBundle {
 
-  private record State(Set<X509Certificate> anchors, X509TrustManager pkix) {}
+  private record State(
+      Set<X509Certificate> anchors, X509Certificate[] anchorArray, X509TrustManager pkix) {}
 
   private volatile @Nullable State state;
 
@@ -40,7 +41,7 @@ public final class TrustBundle {
       f.init(store);
       for (TrustManager tm : f.getTrustManagers()) {
         if (tm instanceof X509TrustManager) {
-          state = new State(next, (X509TrustManager) tm);
+          state = new State(next, next.toArray(new X509Certificate[0]), (X509TrustManager) tm);
           return;
         }
       }
@@ -95,6 +96,7 @@ public final class TrustBundle {
   /** The current roots; empty before the first bundle. */
   X509Certificate[] anchors() {
     State s = state;
-    return s == null ? new X509Certificate[0] : s.anchors().toArray(new X509Certificate[0]);
+    // OkHttp asks for these on every call that overrides its socket factory.
+    return s == null ? new X509Certificate[0] : s.anchorArray().clone();
   }
 }
