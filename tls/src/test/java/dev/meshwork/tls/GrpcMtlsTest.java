@@ -211,6 +211,52 @@ class GrpcMtlsTest {
   }
 
   @Test
+  void aPermissiveChannelUsesMtlsWhereTheIdentityIsKnownAndRefusesThePlaintextEndpoint()
+      throws Exception {
+    MeshWorkload server = workload(ca.workload(REVIEWS).identity());
+    GrpcServer secure = serve(server);
+    GrpcServer plain =
+        closing(new GrpcServer(io.grpc.InsecureServerCredentials.create(), server.mesh));
+    MeshWorkload client =
+        closing(
+            new MeshWorkload(
+                ca.workload(PRODUCTPAGE).identity(),
+                t -> t.mode("reviews", dev.meshwork.TransportSecurity.Mode.PERMISSIVE),
+                m -> {}));
+    client.source.config(
+        MeshConfig.builder()
+            .service(ServiceConfig.builder("reviews").balancer(Balancer.roundRobin()).build())
+            .build());
+    client.endpoints("reviews", endpoint(secure, REVIEWS), Endpoint.of("127.0.0.1", plain.port));
+    ManagedChannel channel = channel(client);
+
+    for (int i = 0; i < 6; i++) {
+      assertThat(say(channel)).isEqualTo("hello " + PRODUCTPAGE);
+    }
+
+    // One channel, one kind of credentials: the plaintext endpoint is not reachable over it.
+    assertThat(secure.served).hasValue(6);
+    assertThat(plain.served).hasValue(0);
+  }
+
+  @Test
+  void aDisabledDestinationGetsAPlaintextChannel() throws Exception {
+    MeshWorkload server = workload(ca.workload(REVIEWS).identity());
+    GrpcServer plain =
+        closing(new GrpcServer(io.grpc.InsecureServerCredentials.create(), server.mesh));
+    MeshWorkload client =
+        closing(
+            new MeshWorkload(
+                ca.workload(PRODUCTPAGE).identity(),
+                t -> t.mode("reviews", dev.meshwork.TransportSecurity.Mode.DISABLED),
+                m -> {}));
+    client.endpoints("reviews", endpoint(plain, REVIEWS));
+
+    assertThat(say(channel(client))).isEqualTo("hello anonymous");
+    assertThat(plain.authorities).containsExactly("reviews");
+  }
+
+  @Test
   void eachConnectionIsCheckedAgainstItsOwnEndpointsIdentity() throws Exception {
     MeshWorkload server = workload(ca.workload(REVIEWS).identity());
     GrpcServer right = serve(server);
