@@ -99,7 +99,7 @@ public final class MeshTls implements TransportSecurity {
   private final CompletableFuture<X509Identity> first = new CompletableFuture<>();
   private volatile @Nullable DestinationPolicy policy;
   private volatile @Nullable X509Identity identity;
-  private volatile @Nullable SSLContext serverContext;
+  private volatile @Nullable ClientAuthRequiredContext serverContext;
   private @Nullable Mesh mesh;
   private @Nullable IdentityTimers timers;
 
@@ -161,9 +161,21 @@ public final class MeshTls implements TransportSecurity {
                       + identity));
       return;
     }
+    X509Identity previous = identity;
+    if (previous != null
+        && previous.chain().equals(next.chain())
+        && previous.trustAnchors().equals(next.trustAnchors())
+        && previous.privateKey().equals(next.privateKey())) {
+      return; // a source re-delivering what is in use (Consul does when only an index moved)
+    }
     bundle.use(next.trustAnchors());
     keyManager.use(next);
     identity = next;
+    ClientAuthRequiredContext server = serverContext;
+    if (server != null) {
+      // Fresh session cache and TLS 1.3 ticket keys: clients cannot resume pre-rotation sessions.
+      server.replace(context(clientTrust));
+    }
     Objects.requireNonNull(timers).track(next);
     first.complete(next);
     m.listener().identityUpdated(source.name(), next);
@@ -260,7 +272,7 @@ public final class MeshTls implements TransportSecurity {
 
   @Override
   public SSLContext serverContext() {
-    SSLContext c = serverContext;
+    ClientAuthRequiredContext c = serverContext;
     if (c == null) {
       synchronized (this) {
         c = serverContext;

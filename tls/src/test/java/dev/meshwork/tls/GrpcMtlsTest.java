@@ -257,6 +257,30 @@ class GrpcMtlsTest {
   }
 
   @Test
+  void afterRotationsOnEitherSideNewConnectionsUseTheNewCertificates() throws Exception {
+    MeshWorkload server = workload(ca.workload(REVIEWS).identity());
+    GrpcServer reviews = serve(server);
+    MeshWorkload client =
+        workload(ca.workload(PRODUCTPAGE).identity())
+            .endpoints("reviews", endpoint(reviews, REVIEWS));
+    ManagedChannel channel = channel(client);
+    assertThat(say(channel)).isEqualTo("hello " + PRODUCTPAGE);
+
+    TestPki.Workload newServer = ca.workload(REVIEWS);
+    server.identity.push(newServer.identity());
+    channel.enterIdle(); // drops the connection; the next call makes a new one
+    assertThat(say(channel)).isEqualTo("hello " + PRODUCTPAGE);
+    TestPki.Workload newClient = ca.workload(PRODUCTPAGE);
+    client.identity.push(newClient.identity());
+    channel.enterIdle();
+    assertThat(say(channel)).isEqualTo("hello " + PRODUCTPAGE);
+
+    assertThat(reviews.connections).hasValue(3);
+    assertThat(reviews.serverCertificates.get(1)).isEqualTo(newServer.certificate);
+    assertThat(reviews.clientCertificates.get(2)).isEqualTo(newClient.certificate);
+  }
+
+  @Test
   void eachConnectionIsCheckedAgainstItsOwnEndpointsIdentity() throws Exception {
     MeshWorkload server = workload(ca.workload(REVIEWS).identity());
     GrpcServer right = serve(server);

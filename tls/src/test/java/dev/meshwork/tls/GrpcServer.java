@@ -71,6 +71,7 @@ final class GrpcServer implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final List<String> authorities = new CopyOnWriteArrayList<>();
   final List<X509Certificate> clientCertificates = new CopyOnWriteArrayList<>();
+  final List<X509Certificate> serverCertificates = new CopyOnWriteArrayList<>();
   final Server server;
   final int port;
 
@@ -117,6 +118,9 @@ final class GrpcServer implements AutoCloseable {
                     connections.incrementAndGet();
                     SSLSession session = attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
                     if (session != null) {
+                      if (session.getLocalCertificates() != null) {
+                        serverCertificates.add((X509Certificate) session.getLocalCertificates()[0]);
+                      }
                       try {
                         clientCertificates.add((X509Certificate) session.getPeerCertificates()[0]);
                       } catch (SSLPeerUnverifiedException none) {

@@ -184,6 +184,19 @@ class MeshTlsTest {
   }
 
   @Test
+  void theSameIdentityDeliveredAgainChangesNothing() {
+    MeshTls tls = tls(b -> {});
+    TestPki.Workload w = ca.workload(WEB, start, Duration.ofHours(24));
+    source.push(w.identity());
+    X509Identity first = tls.identity();
+
+    source.push(w.identity());
+
+    assertThat(tls.identity()).isSameAs(first);
+    assertThat(events.events("identityUpdated")).hasSize(1);
+  }
+
+  @Test
   void anIdentityWithoutSpiffeIdIsRefusedAndThePreviousOneStays() {
     MeshTls tls = tls(b -> {});
     X509Identity good = identity(Duration.ofHours(24));

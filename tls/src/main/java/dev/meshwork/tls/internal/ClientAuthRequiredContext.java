@@ -22,23 +22,40 @@ import javax.net.ssl.TrustManager;
  * A server {@link SSLContext} whose engines, server sockets and sockets require a client
  * certificate from the start, so a servlet container or socket server handed this context refuses
  * clients without one even if its own configuration forgets to ask. Everything else is the wrapped
- * context's. Already initialized; {@code init} is refused. Thread-safe.
+ * context's.
+ *
+ * <p>The wrapped context can be {@linkplain #replace replaced} while servers hold this one: new
+ * connections then use the new context, with its own session cache and TLS 1.3 ticket keys, so
+ * clients cannot resume sessions (which skip certificates) made before a rotation. Already
+ * initialized; {@code init} is refused. Thread-safe.
  */
 public final class ClientAuthRequiredContext extends SSLContext {
 
+  private final Spi spi;
+
   public ClientAuthRequiredContext(SSLContext delegate) {
-    super(new Spi(delegate), delegate.getProvider(), delegate.getProtocol());
+    this(new Spi(delegate), delegate);
+  }
+
+  private ClientAuthRequiredContext(Spi spi, SSLContext delegate) {
+    super(spi, delegate.getProvider(), delegate.getProtocol());
+    this.spi = spi;
+  }
+
+  /** Makes {@code next} the context of every connection from now on. */
+  public void replace(SSLContext next) {
+    spi.delegate = next;
   }
 
   private static final class Spi extends SSLContextSpi {
-    private final SSLContext delegate;
+    volatile SSLContext delegate;
     private final SSLSocketFactory sockets;
     private final SSLServerSocketFactory serverSockets;
 
     Spi(SSLContext delegate) {
       this.delegate = delegate;
-      this.sockets = new Sockets(delegate.getSocketFactory());
-      this.serverSockets = new ServerSockets(delegate.getServerSocketFactory());
+      this.sockets = new Sockets(this);
+      this.serverSockets = new ServerSockets(this);
     }
 
     @Override
@@ -95,10 +112,14 @@ public final class ClientAuthRequiredContext extends SSLContext {
 
   /** Sockets a server layers over accepted connections (as MockWebServer does). */
   private static final class Sockets extends SSLSocketFactory {
-    private final SSLSocketFactory delegate;
+    private final Spi spi;
 
-    Sockets(SSLSocketFactory delegate) {
-      this.delegate = delegate;
+    Sockets(Spi spi) {
+      this.spi = spi;
+    }
+
+    private SSLSocketFactory delegate() {
+      return spi.delegate.getSocketFactory();
     }
 
     private static Socket require(Socket s) {
@@ -108,59 +129,63 @@ public final class ClientAuthRequiredContext extends SSLContext {
 
     @Override
     public String[] getDefaultCipherSuites() {
-      return delegate.getDefaultCipherSuites();
+      return delegate().getDefaultCipherSuites();
     }
 
     @Override
     public String[] getSupportedCipherSuites() {
-      return delegate.getSupportedCipherSuites();
+      return delegate().getSupportedCipherSuites();
     }
 
     @Override
     public Socket createSocket() throws IOException {
-      return require(delegate.createSocket());
+      return require(delegate().createSocket());
     }
 
     @Override
     public Socket createSocket(Socket s, String host, int port, boolean autoClose)
         throws IOException {
-      return require(delegate.createSocket(s, host, port, autoClose));
+      return require(delegate().createSocket(s, host, port, autoClose));
     }
 
     @Override
     public Socket createSocket(Socket s, InputStream consumed, boolean autoClose)
         throws IOException {
-      return require(delegate.createSocket(s, consumed, autoClose));
+      return require(delegate().createSocket(s, consumed, autoClose));
     }
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
-      return require(delegate.createSocket(host, port));
+      return require(delegate().createSocket(host, port));
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress local, int localPort)
         throws IOException {
-      return require(delegate.createSocket(host, port, local, localPort));
+      return require(delegate().createSocket(host, port, local, localPort));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
-      return require(delegate.createSocket(host, port));
+      return require(delegate().createSocket(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort)
         throws IOException {
-      return require(delegate.createSocket(host, port, local, localPort));
+      return require(delegate().createSocket(host, port, local, localPort));
     }
   }
 
   private static final class ServerSockets extends SSLServerSocketFactory {
-    private final SSLServerSocketFactory delegate;
+    private final Spi spi;
 
-    ServerSockets(SSLServerSocketFactory delegate) {
-      this.delegate = delegate;
+    ServerSockets(Spi spi) {
+      this.spi = spi;
+    }
+
+    private SSLServerSocketFactory delegate() {
+      return spi.delegate.getServerSocketFactory();
     }
 
     private static ServerSocket require(ServerSocket s) {
@@ -170,33 +195,33 @@ public final class ClientAuthRequiredContext extends SSLContext {
 
     @Override
     public String[] getDefaultCipherSuites() {
-      return delegate.getDefaultCipherSuites();
+      return delegate().getDefaultCipherSuites();
     }
 
     @Override
     public String[] getSupportedCipherSuites() {
-      return delegate.getSupportedCipherSuites();
+      return delegate().getSupportedCipherSuites();
     }
 
     @Override
     public ServerSocket createServerSocket() throws IOException {
-      return require(delegate.createServerSocket());
+      return require(delegate().createServerSocket());
     }
 
     @Override
     public ServerSocket createServerSocket(int port) throws IOException {
-      return require(delegate.createServerSocket(port));
+      return require(delegate().createServerSocket(port));
     }
 
     @Override
     public ServerSocket createServerSocket(int port, int backlog) throws IOException {
-      return require(delegate.createServerSocket(port, backlog));
+      return require(delegate().createServerSocket(port, backlog));
     }
 
     @Override
     public ServerSocket createServerSocket(int port, int backlog, InetAddress address)
         throws IOException {
-      return require(delegate.createServerSocket(port, backlog, address));
+      return require(delegate().createServerSocket(port, backlog, address));
     }
   }
 }
