@@ -192,7 +192,9 @@ final class MeshInterceptor implements Interceptor {
     if (remaining == Long.MAX_VALUE) {
       return chain;
     }
-    int millis = (int) Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(remaining), 1), 1 << 30);
+    // Rounded up, so that a timeout fires at the deadline, not just before it.
+    long ceilMillis = (remaining + 999_999) / 1_000_000;
+    int millis = (int) Math.min(Math.max(ceilMillis, 1), 1 << 30);
     Chain c = chain;
     if (millis < positive(c.connectTimeoutMillis())) {
       c = c.withConnectTimeout(millis, TimeUnit.MILLISECONDS);
