@@ -69,16 +69,18 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Rotation never breaks a request.</b> Key and trust managers always serve the latest
  *       identity: handshakes that start after a rotation use the new certificate, established
  *       connections keep theirs and drain. TLS sessions cached by any context that handshook with
- *       this identity (ours, OkHttp's, grpc-netty's) are invalidated on rotation, so a new
- *       connection cannot resume its way around the new certificates. A rotated identity is
- *       reported to {@link dev.meshwork.MeshListener#identityUpdated}.
+ *       this identity (ours, OkHttp's, grpc-netty's) are invalidated on rotation, and {@link
+ *       #serverContext()} switches to fresh TLS 1.3 ticket keys, so a new connection cannot resume
+ *       its way around the new certificates. A rotated identity is reported to {@link
+ *       dev.meshwork.MeshListener#identityUpdated}.
  *   <li><b>Renewal and expiry.</b> At 70 % of the remaining lifetime (clamped to [10 s, 24 h], as
  *       Linkerd's proxy does) the source is asked to {@linkplain IdentitySource#renew renew}; from
  *       24 h before expiry, {@link dev.meshwork.MeshListener#identityExpiring} is reported every
  *       hour until a newer identity arrives. Metrics read the expiry from {@link #identity()}.
  * </ul>
  *
- * <p>One instance secures one mesh; it starts with the mesh and closes with it. Thread-safe.
+ * <p>One instance secures one mesh; it starts with the mesh and closes with it, closing its
+ * identity source. Thread-safe.
  */
 public final class MeshTls implements TransportSecurity {
 

@@ -28,6 +28,12 @@ import javax.net.ssl.TrustManager;
  * connections then use the new context, with its own session cache and TLS 1.3 ticket keys, so
  * clients cannot resume sessions (which skip certificates) made before a rotation. Already
  * initialized; {@code init} is refused. Thread-safe.
+ *
+ * <pre>{@code
+ * ClientAuthRequiredContext server = new ClientAuthRequiredContext(initializedContext);
+ * sslContextFactory.setSslContext(server);   // Jetty
+ * server.replace(freshContext);               // after a rotation
+ * }</pre>
  */
 public final class ClientAuthRequiredContext extends SSLContext {
 

@@ -26,6 +26,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe. Wall-clock time comes from the injected {@link Clock} (certificate validity is
  * wall-clock), delays go to the injected scheduler.
+ *
+ * <pre>{@code
+ * IdentityTimers timers = new IdentityTimers(scheduler, clock, Duration.ofHours(24),
+ *     Duration.ofHours(1), source::renew, (id, left) -> listener.identityExpiring(name, id, left));
+ * timers.track(identity);   // on every new identity
+ * }</pre>
  */
 public final class IdentityTimers {
 

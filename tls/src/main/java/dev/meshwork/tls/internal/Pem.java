@@ -26,6 +26,12 @@ import java.util.regex.Pattern;
  * what cert-manager writes for ECDSA) and PKCS#1 ({@code RSA PRIVATE KEY}, cert-manager's default
  * for RSA), the latter two rewrapped as PKCS#8 for {@link KeyFactory}. Errors are {@link
  * ConfigException}s that name the file. Stateless.
+ *
+ * <pre>{@code
+ * List<X509Certificate> chain = Pem.certificates(Files.readString(crt), "tls.crt");
+ * PrivateKey key = Pem.privateKey(Files.readString(keyFile), "tls.key");
+ * boolean pair = Pem.matches(key, chain.get(0));
+ * }</pre>
  */
 public final class Pem {
 

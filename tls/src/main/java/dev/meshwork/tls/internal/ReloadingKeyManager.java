@@ -34,6 +34,12 @@ import org.jspecify.annotations.Nullable;
  * grpc-netty's), so it remembers their session caches and empties them on {@link #use}: the next
  * connection does a full handshake with the new certificate. Thread-safe; lock-free for handshakes
  * apart from noting the session cache.
+ *
+ * <pre>{@code
+ * ReloadingKeyManager keys = new ReloadingKeyManager();
+ * sslContext.init(new KeyManager[] {keys}, trustManagers, null);
+ * keys.use(rotatedIdentity);   // new handshakes present it from now on
+ * }</pre>
  */
 public final class ReloadingKeyManager extends X509ExtendedKeyManager {
 

@@ -23,6 +23,11 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>A leaf that is itself a CA is refused (an X509-SVID leaf must not be a CA). Thread-safe.
+ *
+ * <pre>{@code
+ * SSLContext client = SSLContext.getInstance("TLS");
+ * client.init(keyManagers, new TrustManager[] {SpiffeTrustManager.servers(bundle, reviews)}, null);
+ * }</pre>
  */
 public final class SpiffeTrustManager extends X509ExtendedTrustManager {
 

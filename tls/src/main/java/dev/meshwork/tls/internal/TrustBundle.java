@@ -15,6 +15,12 @@ import org.jspecify.annotations.Nullable;
  * The roots peers' chains must lead to, replaced whole when the workload's bundle changes, with the
  * JDK's PKIX validation over them (signatures, validity dates, constraints; no host names).
  * Thread-safe: checks read one volatile reference.
+ *
+ * <pre>{@code
+ * TrustBundle bundle = new TrustBundle();
+ * bundle.use(identity.trustAnchors());
+ * X509TrustManager servers = SpiffeTrustManager.servers(bundle, expectedServer);
+ * }</pre>
  */
 public final class TrustBundle {
 
