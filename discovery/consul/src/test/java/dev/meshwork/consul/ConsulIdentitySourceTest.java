@@ -195,6 +195,37 @@ class ConsulIdentitySourceTest {
   }
 
   @Test
+  void renewFetchesTheAgentsLeafAtOnceWhileTheWatchIsStillBlocked() {
+    consul.set(ROOTS, fixture("api-double/agent-connect-ca-roots.json"));
+    consul.set(LEAF, fixture("api-double/agent-connect-ca-leaf-web.json"), 10);
+    start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> identities.size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> consul.received(LEAF) == 2); // blocked
+
+    // A new leaf at the same index: the blocked watch does not see it, a renewal does.
+    consul.set(
+        LEAF,
+        fixture("api-double/agent-connect-ca-leaf-web.json")
+            .replace("\"SerialNumber\": \"08\"", "\"SerialNumber\": \"09\""),
+        10);
+    assertThat(source.renew()).isTrue();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> identities.size() == 2);
+    assertThat(consul.received(LEAF)).isEqualTo(3);
+
+    // Renewing again with nothing new delivers nothing.
+    assertThat(source.renew()).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> consul.requests(LEAF).size() == 3);
+    assertThat(identities).hasSize(2);
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  void aSourceThatWasNotStartedCannotRenew() {
+    assertThat(ConsulIdentitySource.builder(consul.agent(), "web").build().renew()).isFalse();
+  }
+
+  @Test
   void anUnreadableLeafIsReportedAndTheLastIdentityStays() {
     consul.set(ROOTS, fixture("api-double/agent-connect-ca-roots.json"));
     consul.set(LEAF, fixture("api-double/agent-connect-ca-leaf-web.json"));
