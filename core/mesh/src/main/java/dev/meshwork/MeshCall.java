@@ -208,6 +208,10 @@ public final class MeshCall {
   }
 
   private RetryDecision decide(ResponseClass result, boolean neverSent, long now) {
+    if (result.isFailure() && deadlineAt != Long.MAX_VALUE && now >= deadlineAt) {
+      // The attempt failed at or past the deadline (often: it timed out because of it).
+      return RetryDecision.DEADLINE_EXCEEDED;
+    }
     if (result != ResponseClass.RETRYABLE_FAILURE || committed) {
       return RetryDecision.COMPLETE;
     }

@@ -8,7 +8,9 @@ import dev.meshwork.MeshCall;
 import dev.meshwork.NoHealthyEndpointsException;
 import dev.meshwork.PathRewrite;
 import dev.meshwork.RetryDecision;
+import dev.meshwork.SpiffeId;
 import dev.meshwork.TimeoutHeader;
+import dev.meshwork.TransportSecurity;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -20,6 +22,8 @@ import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -74,6 +78,7 @@ final class MeshInterceptor implements Interceptor {
   private Response routed(Chain chain, Request request, MeshCall call) throws IOException {
     // The client runs without silent connection retries and without a proxy (see MeshOkHttp).
     CallConnections connections = CallConnections.of(chain.call());
+    TransportSecurity security = mesh.transportSecurity();
     while (true) {
       Attempt attempt;
       try {
@@ -89,11 +94,17 @@ final class MeshInterceptor implements Interceptor {
               chain.withDns(connector).withSocketFactory(connector),
               attempt,
               request.body() != null);
-      int port = connections.portFor(connector, request.url());
-      connections.exchanged(connector, port);
       Response response;
       try {
-        response = bounded.proceed(outbound(request, call, attempt, port, mesh));
+        HttpUrl target = request.url();
+        SpiffeId identity = EndpointTls.expected(security, call, attempt);
+        if (security != null && identity != null) {
+          bounded = EndpointTls.secure(bounded, security, identity);
+          target = EndpointTls.https(target);
+        }
+        int port = connections.portFor(connector, target);
+        connections.exchanged(connector, port);
+        response = bounded.proceed(outbound(request, target, call, attempt, port, mesh));
       } catch (IOException e) {
         if (chain.call().isCanceled()) {
           call.completeCancelled(attempt);
@@ -124,16 +135,18 @@ final class MeshInterceptor implements Interceptor {
   /**
    * The request as the attempt sends it: still addressed to the logical URL (the {@link
    * EndpointConnector} steers the connection), with the deadline header and the route's header
-   * changes; {@code port} differs from the URL's only to leave the call's previous connection (see
-   * {@link CallConnections}). Copied only when something changes.
+   * changes; {@code target} is the URL with the attempt's scheme ({@code https} for mTLS, see
+   * {@link EndpointTls}); {@code port} differs from its port only to leave the call's previous
+   * connection (see {@link CallConnections}). Copied only when something changes.
    */
   private static Request outbound(
-      Request request, MeshCall call, Attempt attempt, int port, Mesh mesh) {
+      Request request, HttpUrl target, MeshCall call, Attempt attempt, int port, Mesh mesh) {
     HeaderModifier headers = call.route().requestHeaders();
     PathRewrite rewrite = call.route().pathRewrite();
-    HttpUrl url = request.url();
+    HttpUrl url = target;
     if (!call.hasDeadline()
         && headers.isEmpty()
+        && url == request.url()
         && port == url.port()
         && rewrite == null
         && !mesh.hasPropagators()) {
@@ -142,7 +155,7 @@ final class MeshInterceptor implements Interceptor {
     Request.Builder out = request.newBuilder();
     String path = url.encodedPath();
     String rewritten = rewrite == null ? path : rewrite.apply(path);
-    if (port != url.port() || !rewritten.equals(path)) {
+    if (port != url.port() || !rewritten.equals(path) || url != request.url()) {
       out.url(url.newBuilder().port(port).encodedPath(rewritten).build());
       if (port != url.port() && request.header("Host") == null) {
         out.header("Host", hostHeader(url));
@@ -179,7 +192,9 @@ final class MeshInterceptor implements Interceptor {
     if (remaining == Long.MAX_VALUE) {
       return chain;
     }
-    int millis = (int) Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(remaining), 1), 1 << 30);
+    // Rounded up, so that a timeout fires at the deadline, not just before it.
+    long ceilMillis = (remaining + 999_999) / 1_000_000;
+    int millis = (int) Math.min(Math.max(ceilMillis, 1), 1 << 30);
     Chain c = chain;
     if (millis < positive(c.connectTimeoutMillis())) {
       c = c.withConnectTimeout(millis, TimeUnit.MILLISECONDS);
@@ -203,6 +218,8 @@ final class MeshInterceptor implements Interceptor {
    */
   static boolean neverSent(IOException e) {
     if (e instanceof ConnectException
+        || e instanceof SSLHandshakeException // TLS refused before any request byte was read
+        || e instanceof SSLPeerUnverifiedException // the server's identity is not the expected one
         || e instanceof NoRouteToHostException
         || e instanceof UnknownHostException
         || e instanceof PortUnreachableException) {
