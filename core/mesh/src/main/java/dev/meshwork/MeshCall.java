@@ -396,6 +396,11 @@ public final class MeshCall {
     return upstreamAttempt;
   }
 
+  /** The mesh this call runs in (its ticker, random source, listener). */
+  public Mesh mesh() {
+    return mesh;
+  }
+
   /** The service the call was addressed to. */
   public ServiceName service() {
     return routing.service;
