@@ -11,20 +11,27 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A concurrency limit that finds itself, Vegas-style: the lowest latency seen is taken as the
- * latency without queueing ({@code rttNoLoad}); each finished call's latency {@code rtt} gives an
- * estimate of the calls queued somewhere, {@code queue = limit × (1 − rttNoLoad / rtt)}. With
- * {@code L = log10(limit)}: a queue of at most {@code L} grows the limit by {@code 6L}, one below
- * {@code 3L} by {@code L}, one above {@code 6L} shrinks it by {@code L}; a failed call shrinks it
- * by {@code L}. Calls while fewer than half the permits are used teach nothing (the limit is not
- * what holds them back). Every {@code 30 × limit} samples or so the baseline is measured afresh, so
- * the limit follows a destination that became slower for good. So the limit settles a few calls
- * above what the destination serves without queueing: near its best throughput, with little added
- * latency.
+ * latency without queueing ({@code rttNoLoad}); finished calls are gathered in windows of about one
+ * limit's worth (so the limit moves once per round trip, not once per call, and sees the effect of
+ * its last move before the next), and each window's average latency {@code rtt} gives an estimate
+ * of the calls queued somewhere, {@code queue = limit × (1 − rttNoLoad / rtt)}. With {@code L =
+ * log10(limit)}: a queue of at most {@code L} grows the limit by {@code 6L}, one below {@code 3L}
+ * by {@code L}, one above {@code 6L} shrinks it by {@code L}; a window with a failed call shrinks
+ * it by {@code L}. Windows in which fewer than half the permits were used teach nothing (the limit
+ * is not what holds calls back). The lowest latency only shows when nothing queues, which a limit
+ * holding a few calls in a queue prevents; so every 30 to 60 windows the limit is halved for two
+ * windows, the queue drains, and the lowest latency seen meanwhile becomes the new baseline (as BBR
+ * probes its round-trip time), which also lets the limit follow a destination that became slower
+ * for good. So the limit settles a few calls above what the destination serves without queueing:
+ * near its best throughput, with little added latency.
  *
  * <p>Thread-safe. Permits are an atomic counter; the limit is updated under a lock that the request
  * path only tries, skipping a sample rather than waiting.
  */
 public final class AdaptiveLimit implements ConcurrencyLimit {
+
+  /** The fewest samples a window has, so that a small limit still averages a few. */
+  private static final int MIN_WINDOW = 10;
 
   private final int minLimit;
   private final int maxLimit;
@@ -38,6 +45,13 @@ public final class AdaptiveLimit implements ConcurrencyLimit {
   private double estimate;
   private long rttNoLoad;
   private int probeCountdown;
+  private int drainWindows;
+  private long drainMin;
+  private long windowSum;
+  private int windowCount;
+  private long windowMin = Long.MAX_VALUE;
+  private boolean windowFailed;
+  private int windowInFlight;
 
   private AdaptiveLimit(Builder b, RandomSource random) {
     this.minLimit = b.minLimit;
@@ -46,7 +60,7 @@ public final class AdaptiveLimit implements ConcurrencyLimit {
     this.random = random;
     this.estimate = b.initialLimit;
     this.limit = b.initialLimit;
-    this.probeCountdown = nextProbe(b.initialLimit);
+    this.probeCountdown = nextProbe();
   }
 
   public static Builder builder() {
@@ -80,24 +94,56 @@ public final class AdaptiveLimit implements ConcurrencyLimit {
   }
 
   private void learn(long rtt, int inFlightWithThis, boolean failed) {
+    windowSum += rtt;
+    windowCount++;
+    windowMin = Math.min(windowMin, rtt);
+    windowFailed |= failed;
+    windowInFlight = Math.max(windowInFlight, inFlightWithThis);
+    if (windowCount < Math.max((int) estimate, MIN_WINDOW)) {
+      return;
+    }
+    long average = windowSum / windowCount;
+    long min = windowMin;
+    boolean anyFailed = windowFailed;
+    int busiest = windowInFlight;
+    windowSum = 0;
+    windowCount = 0;
+    windowMin = Long.MAX_VALUE;
+    windowFailed = false;
+    windowInFlight = 0;
+    if (drainWindows > 0) {
+      drainMin = Math.min(drainMin, min);
+      if (--drainWindows == 0) {
+        rttNoLoad = drainMin; // the baseline measured afresh, with the queue drained
+        limit = Math.max(minLimit, (int) estimate);
+        probeCountdown = nextProbe();
+      }
+      return;
+    }
     if (--probeCountdown <= 0) {
-      probeCountdown = nextProbe(limit);
-      rttNoLoad = rtt;
+      // Halve the limit for two windows so that queues drain and the baseline shows again.
+      drainWindows = 2;
+      drainMin = Long.MAX_VALUE;
+      limit = Math.max(minLimit, (int) estimate / 2);
       return;
     }
-    if (rttNoLoad == 0 || rtt < rttNoLoad) {
-      rttNoLoad = rtt;
-      return;
+    if (rttNoLoad == 0 || min < rttNoLoad) {
+      rttNoLoad = min;
     }
+    adjust(average, busiest, anyFailed);
+  }
+
+  /** One step of the limit, once per window, from the window's average latency. */
+  private void adjust(long averageRtt, int busiest, boolean failed) {
     int current = (int) estimate;
     double log = Math.max(1, Math.log10(current));
     double next;
     if (failed) {
       next = estimate - log;
-    } else if (inFlightWithThis * 2 < current) {
-      return;
+    } else if (busiest * 2 < current) {
+      return; // the limit did not hold anything back: nothing to learn
     } else {
-      double queue = Math.ceil(current * (1 - (double) rttNoLoad / rtt));
+      double queue = current * (1 - (double) rttNoLoad / averageRtt);
       if (queue <= log) {
         next = estimate + 6 * log;
       } else if (queue < 3 * log) {
@@ -113,8 +159,8 @@ public final class AdaptiveLimit implements ConcurrencyLimit {
     limit = Math.max(minLimit, (int) estimate);
   }
 
-  private int nextProbe(int forLimit) {
-    return (int) (30 * forLimit * (0.5 + 0.5 * random.nextDouble())) + 1;
+  private int nextProbe() {
+    return 30 + random.nextInt(31);
   }
 
   @Override
