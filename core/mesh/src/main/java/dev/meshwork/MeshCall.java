@@ -71,6 +71,7 @@ public final class MeshCall {
   private int inFlight;
   private boolean committed;
   private boolean backupStarted;
+  private boolean hedgingAsked;
   private long backupDelayNanos = -1;
   private @Nullable ConcurrencyLimit limit;
   private @Nullable Attempt last;
@@ -151,6 +152,7 @@ public final class MeshCall {
     }
     HedgingPolicy hedging = mesh.hedging;
     if (attempts == 1 && hedging != null && idempotent && replayable && !singleAttempt) {
+      hedgingAsked = true;
       backupDelayNanos = hedging.backupDelayNanos(this);
     }
     return attempt;
@@ -306,8 +308,8 @@ public final class MeshCall {
       }
     }
     HedgingPolicy hedging = mesh.hedging;
-    if (backupDelayNanos >= 0 && hedging != null) {
-      hedging.attemptEnded(this, attempt);
+    if (hedgingAsked && hedging != null) {
+      hedging.attemptEnded(this, attempt); // also when it chose no backup: it learns latencies
     }
     mesh.listener.attemptEnded(this, attempt);
     if (decision != null) {
