@@ -19,11 +19,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * by {@code L}, one above {@code 6L} shrinks it by {@code L}; a window with a failed call shrinks
  * it by {@code L}. Windows in which fewer than half the permits were used teach nothing (the limit
  * is not what holds calls back). The lowest latency only shows when nothing queues, which a limit
- * holding a few calls in a queue prevents; so every 30 to 60 windows the limit is halved for two
- * windows, the queue drains, and the lowest latency seen meanwhile becomes the new baseline (as BBR
- * probes its round-trip time), which also lets the limit follow a destination that became slower
- * for good. So the limit settles a few calls above what the destination serves without queueing:
- * near its best throughput, with little added latency.
+ * holding a few calls in a queue prevents; so every 30 to 60 windows the limit is cut to a quarter
+ * for two (short) windows, the queue drains, and the lowest latency seen meanwhile becomes the new
+ * baseline (as BBR probes its round-trip time), which also lets the limit follow a destination that
+ * became slower for good. So the limit settles a few calls above what the destination serves
+ * without queueing: near its best throughput, with little added latency.
  *
  * <p>Thread-safe. Permits are an atomic counter; the limit is updated under a lock that the request
  * path only tries, skipping a sample rather than waiting.
@@ -99,7 +99,7 @@ public final class AdaptiveLimit implements ConcurrencyLimit {
     windowMin = Math.min(windowMin, rtt);
     windowFailed |= failed;
     windowInFlight = Math.max(windowInFlight, inFlightWithThis);
-    if (windowCount < Math.max((int) estimate, MIN_WINDOW)) {
+    if (windowCount < Math.max(limit, MIN_WINDOW)) {
       return;
     }
     long average = windowSum / windowCount;
@@ -121,10 +121,10 @@ public final class AdaptiveLimit implements ConcurrencyLimit {
       return;
     }
     if (--probeCountdown <= 0) {
-      // Halve the limit for two windows so that queues drain and the baseline shows again.
+      // Quarter the limit for two windows so that queues drain and the baseline shows again.
       drainWindows = 2;
       drainMin = Long.MAX_VALUE;
-      limit = Math.max(minLimit, (int) estimate / 2);
+      limit = Math.max(minLimit, (int) estimate / 4);
       return;
     }
     if (rttNoLoad == 0 || min < rttNoLoad) {
