@@ -203,58 +203,6 @@ public final class Fault {
     return percent >= 100 || random.nextDouble() * 100 < percent;
   }
 
-  /** The gRPC code for an HTTP status, as gRPC maps statuses of non-gRPC responses. */
-  static int grpcCodeFor(int httpStatus) {
-    switch (httpStatus) {
-      case 400:
-        return 13; // INTERNAL
-      case 401:
-        return 16; // UNAUTHENTICATED
-      case 403:
-        return 7; // PERMISSION_DENIED
-      case 404:
-        return 12; // UNIMPLEMENTED
-      case 429:
-      case 502:
-      case 503:
-      case 504:
-        return 14; // UNAVAILABLE
-      default:
-        return 2; // UNKNOWN
-    }
-  }
-
-  /** The HTTP status for a gRPC code, as gRPC-to-HTTP gateways (Envoy) map them. */
-  static int httpStatusFor(int grpcCode) {
-    switch (grpcCode) {
-      case 1:
-        return 499;
-      case 3:
-      case 9:
-      case 11:
-        return 400;
-      case 4:
-        return 504;
-      case 5:
-        return 404;
-      case 6:
-      case 10:
-        return 409;
-      case 7:
-        return 403;
-      case 8:
-        return 429;
-      case 12:
-        return 501;
-      case 14:
-        return 503;
-      case 16:
-        return 401;
-      default:
-        return 500;
-    }
-  }
-
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof Fault)) {
@@ -321,7 +269,7 @@ public final class Fault {
             "fault abort status: " + status + " (expected 200..599)");
       }
       this.httpStatus = status;
-      this.grpcCode = grpcCodeFor(status);
+      this.grpcCode = StatusMapping.grpcCodeFor(status);
       this.abortPercent = percent(percent, "abort");
       return this;
     }
@@ -335,7 +283,7 @@ public final class Fault {
         throw new IllegalArgumentException("fault abort gRPC code: " + code + " (expected 1..16)");
       }
       this.grpcCode = code;
-      this.httpStatus = httpStatusFor(code);
+      this.httpStatus = StatusMapping.httpStatusFor(code);
       this.abortPercent = percent(percent, "abort");
       return this;
     }
