@@ -11,12 +11,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowS
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.github.resilience4j.core.IntervalFunction;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The {@link SuccessRate} breaker of one endpoint: a resilience4j {@link CircuitBreaker} driven
  * through its permission protocol, never its {@code decorate*} wrappers. resilience4j's states map
- * to the mesh's: CLOSED → ADMITTING, OPEN → REJECTING, HALF_OPEN → PROBING; its transition events
- * are reported to the mesh's listener.
+ * to the mesh's: CLOSED → ADMITTING, OPEN → REJECTING, HALF_OPEN → PROBING; its state changes are
+ * reported to the mesh's listener.
  */
 final class SuccessRateBreaker implements EndpointGate {
 
@@ -28,6 +29,9 @@ final class SuccessRateBreaker implements EndpointGate {
   private static final Throwable RETRYABLE = new ClassifiedFailure("RETRYABLE_FAILURE");
 
   private final CircuitBreaker breaker;
+  private final GateReporter reporter;
+  private final AtomicReference<CircuitBreaker.State> reported =
+      new AtomicReference<>(CircuitBreaker.State.CLOSED);
 
   SuccessRateBreaker(SuccessRate config, GateReporter reporter) {
     RandomSource random = reporter.mesh().random();
@@ -57,23 +61,31 @@ final class SuccessRateBreaker implements EndpointGate {
             .clock(new TickerClock(ticker))
             .build();
     this.breaker = CircuitBreaker.of(reporter.service() + "/" + reporter.endpoint().authority(), c);
-    breaker
-        .getEventPublisher()
-        .onStateTransition(
-            e -> {
-              CircuitBreaker.StateTransition t = e.getStateTransition();
-              GateState from = map(t.getFromState());
-              GateState to = map(t.getToState());
-              if (from != to) {
-                reporter.changed(NAME, from, to, reason(t));
-              }
-            });
+    this.reporter = reporter;
   }
 
-  private String reason(CircuitBreaker.StateTransition t) {
-    switch (t.getToState()) {
+  /**
+   * Reports a state change resilience4j made during the last call into it. Read after each call
+   * rather than subscribed to: any event consumer makes resilience4j build an event, with a
+   * wall-clock timestamp, on every success and error. A compare-and-set on the last reported state
+   * reports each change once when several threads see it.
+   */
+  private void reportChange() {
+    CircuitBreaker.State now = breaker.getState();
+    CircuitBreaker.State seen = reported.get();
+    if (now != seen && reported.compareAndSet(seen, now)) {
+      GateState from = map(seen);
+      GateState to = map(now);
+      if (from != to) {
+        reporter.changed(NAME, from, to, reason(seen, now));
+      }
+    }
+  }
+
+  private String reason(CircuitBreaker.State from, CircuitBreaker.State to) {
+    switch (to) {
       case OPEN:
-        return t.getFromState() == CircuitBreaker.State.HALF_OPEN
+        return from == CircuitBreaker.State.HALF_OPEN
             ? "probe failed"
             : String.format(
                 "success rate %.0f%% below threshold", 100 - breaker.getMetrics().getFailureRate());
@@ -109,16 +121,21 @@ final class SuccessRateBreaker implements EndpointGate {
     }
     // resilience4j has no "would you admit?": ask, and give the permission straight back. This
     // also moves an open breaker whose wait is over to half-open.
-    if (breaker.tryAcquirePermission()) {
+    boolean admitting = breaker.tryAcquirePermission();
+    if (admitting) {
       breaker.releasePermission();
-      return true;
     }
-    return false;
+    reportChange();
+    return admitting;
   }
 
   @Override
   public boolean tryAcquire() {
-    return breaker.tryAcquirePermission();
+    boolean permitted = breaker.tryAcquirePermission();
+    if (breaker.getState() != CircuitBreaker.State.CLOSED) {
+      reportChange();
+    }
+    return permitted;
   }
 
   @Override
@@ -136,6 +153,7 @@ final class SuccessRateBreaker implements EndpointGate {
       default:
         breaker.onError(latencyNanos, TimeUnit.NANOSECONDS, FAILED);
     }
+    reportChange();
   }
 
   @Override
