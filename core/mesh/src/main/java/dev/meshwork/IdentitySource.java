@@ -21,6 +21,17 @@ public interface IdentitySource extends AutoCloseable {
   /** Starts watching; must not block. The first identity may arrive on another thread, later. */
   void start(Listener listener);
 
+  /**
+   * Asks the origin for a fresh identity now, for sources that can renew (re-fetch from a CA,
+   * re-read files); the new identity, if any, arrives through the listener as usual. {@code
+   * meshwork-tls} calls it at 70 % of the current certificate's lifetime. Must not block.
+   *
+   * @return false if this source cannot renew (the default)
+   */
+  default boolean renew() {
+    return false;
+  }
+
   @Override
   default void close() {}
 

@@ -51,6 +51,7 @@ public final class Mesh implements AutoCloseable {
   final String defaultNamespace;
   final AccessRule.Action defaultAccess;
   private final Propagator[] propagators;
+  private final @Nullable TransportSecurity security;
   private final Duration budgetTtl;
   private final int budgetMinPerSecond;
   private final double budgetRatio;
@@ -78,6 +79,7 @@ public final class Mesh implements AutoCloseable {
     this.defaultNamespace = b.defaultNamespace;
     this.defaultAccess = b.defaultAccess;
     this.propagators = b.propagators.toArray(new Propagator[0]);
+    this.security = b.security;
     this.budgetTtl = b.budgetTtl;
     this.budgetMinPerSecond = b.budgetMinPerSecond;
     this.budgetRatio = b.budgetRatio;
@@ -198,6 +200,26 @@ public final class Mesh implements AutoCloseable {
     return propagators.length > 0;
   }
 
+  /**
+   * How connections are secured (mTLS with workload identity), or null when the mesh was built
+   * without {@link Builder#transportSecurity}: then every connection is plaintext.
+   */
+  public @Nullable TransportSecurity transportSecurity() {
+    return security;
+  }
+
+  /**
+   * Decides whether an inbound request may be served, by the snapshot's {@link AccessPolicy} for
+   * this server's identity ({@link TransportSecurity#localIdentity()}) and the caller's ({@link
+   * InboundCall#peer()}), and reports a denial to {@link MeshListener#accessDenied}. Inbound
+   * adapters call it once per request, before the handler runs, and answer a denial with 403 or
+   * {@code PERMISSION_DENIED} and the decision's reason. A server whose own identity is unknown
+   * falls under the policy's default action, as no rule can name it.
+   */
+  public AccessDecision authorize(InboundCall call, MeshRequest request) {
+    return InboundAccess.decide(this, call, request);
+  }
+
   /** The listener every event goes to (all registered listeners, each shielded). */
   public MeshListener listener() {
     return listener;
@@ -252,6 +274,13 @@ public final class Mesh implements AutoCloseable {
   @Override
   public void close() {
     control.close();
+    if (security != null) {
+      try {
+        security.close();
+      } catch (RuntimeException e) {
+        listener.sourceFailed("transport security " + security, e);
+      }
+    }
     synchronized (this) {
       if (ownScheduler != null) {
         ownScheduler.shutdownNow();
@@ -293,6 +322,7 @@ public final class Mesh implements AutoCloseable {
     private double budgetRatio = 0.2;
     private @Nullable ScheduledExecutorService scheduler;
     private final List<Propagator> propagators = new ArrayList<>();
+    private @Nullable TransportSecurity security;
 
     private Builder() {}
 
@@ -415,6 +445,16 @@ public final class Mesh implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Secures the mesh's connections: mTLS with workload identity for clients (per destination
+     * {@linkplain TransportSecurity.Mode mode}) and the key material servers use. Started when the
+     * mesh is built, closed with it. Without one, connections are plaintext.
+     */
+    public Builder transportSecurity(TransportSecurity security) {
+      this.security = Objects.requireNonNull(security, "security");
+      return this;
+    }
+
     /** The time source; tests pass a fake one. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -436,6 +476,9 @@ public final class Mesh implements AutoCloseable {
     /** Builds the mesh and starts its sources. */
     public Mesh build() {
       Mesh mesh = new Mesh(this);
+      if (security != null) {
+        security.start(mesh);
+      }
       mesh.control.start(List.copyOf(sources));
       return mesh;
     }

@@ -328,6 +328,10 @@ public final class MeshCall {
   }
 
   private RetryDecision decide(Attempt attempt, ResponseClass result, boolean neverSent, long now) {
+    if (result.isFailure() && deadlineAt != Long.MAX_VALUE && now >= deadlineAt) {
+      // The attempt failed at or past the deadline (often: it timed out because of it).
+      return RetryDecision.DEADLINE_EXCEEDED;
+    }
     if (result != ResponseClass.RETRYABLE_FAILURE || committed || singleAttempt) {
       return RetryDecision.COMPLETE;
     }

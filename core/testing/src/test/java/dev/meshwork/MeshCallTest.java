@@ -163,6 +163,27 @@ class MeshCallTest {
   }
 
   @Test
+  void anAttemptThatFailsAtTheDeadlineEndsTheCallAsDeadlineExceeded() {
+    endpoints("reviews", 2);
+    timeout(Duration.ofMillis(100));
+    MeshCall call = mesh.newCall("reviews", TestRequest.get("/"));
+    Attempt a = call.startAttempt();
+    ticker.advance(Duration.ofMillis(100));
+    assertThat(call.completeError(a, new java.net.SocketTimeoutException("timeout"), false))
+        .isEqualTo(RetryDecision.DEADLINE_EXCEEDED);
+  }
+
+  @Test
+  void aSuccessAfterTheDeadlineStillCompletes() {
+    endpoints("reviews", 1);
+    timeout(Duration.ofMillis(100));
+    MeshCall call = mesh.newCall("reviews", TestRequest.get("/"));
+    Attempt a = call.startAttempt();
+    ticker.advance(Duration.ofMillis(150));
+    assertThat(call.completeHttp(a, 200)).isEqualTo(RetryDecision.COMPLETE);
+  }
+
+  @Test
   void anInheritedDeadlineShortensTheRouteTimeout() {
     endpoints("reviews", 1);
     timeout(Duration.ofSeconds(5));

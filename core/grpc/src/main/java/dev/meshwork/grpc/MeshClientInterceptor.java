@@ -39,8 +39,14 @@ public final class MeshClientInterceptor implements ClientInterceptor {
     if (callOptions.getOption(AttemptTicket.KEY) != null) {
       return next.newCall(method, callOptions); // an attempt of ours, coming round again
     }
+    CallOptions options = callOptions;
+    if (options.getAuthority() == null && mesh.transportSecurity() != null) {
+      // mTLS connections carry their endpoint as authority (see EndpointTrustManager); the call
+      // keeps the channel's logical one. Where they are the same this changes nothing.
+      options = options.withAuthority(next.authority());
+    }
     // Whether the mesh routes the call is decided at start, when its headers are known.
-    return new MeshClientCall<>(mesh, method, callOptions, next);
+    return new MeshClientCall<>(mesh, method, options, next);
   }
 
   @Override

@@ -2,8 +2,17 @@ package dev.meshwork.grpc;
 
 import dev.meshwork.Endpoint;
 import dev.meshwork.Mesh;
+import dev.meshwork.ServiceName;
+import dev.meshwork.TransportSecurity;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -17,6 +26,21 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@code install} also turns off gRPC's own retries on the channel: the mesh retries, and two
  * retry layers would multiply attempts. Thread-safe.
+ *
+ * <p>With {@linkplain Mesh.Builder#transportSecurity transport security}, {@link
+ * #newChannelBuilder} (or {@link #channelCredentials}) gives the channel mTLS with the workload's
+ * certificate, verifying every connection's server by the SPIFFE identity its endpoint is expected
+ * to have, not by host name; {@link #serverCredentials} gives servers the same identity and
+ * requires client certificates. A gRPC channel secures all its connections alike, so a destination
+ * in {@code PERMISSIVE} mode gets mTLS to endpoints with a known identity and refuses the others
+ * (OkHttp clients can mix plaintext and mTLS endpoints; gRPC's public API cannot).
+ *
+ * <pre>{@code
+ * ManagedChannel channel = MeshGrpc.newChannelBuilder("mesh:///reviews", mesh).build();
+ * Server server = Grpc.newServerBuilderForPort(8443, MeshGrpc.serverCredentials(mesh))
+ *     .addService(ServerInterceptors.intercept(service, new MeshServerInterceptor(mesh)))
+ *     .build();
+ * }</pre>
  *
  * <pre>{@code
  * ManagedChannel channel = MeshGrpc.install(
@@ -57,6 +81,55 @@ public final class MeshGrpc {
         .disableRetry()
         .intercept(new MeshClientInterceptor(mesh));
     return builder;
+  }
+
+  /**
+   * A channel builder for {@code target} ({@code mesh:///<service>[.<namespace>]}) with the mesh's
+   * {@linkplain #channelCredentials credentials}, {@linkplain #install installed}.
+   */
+  public static ManagedChannelBuilder<?> newChannelBuilder(String target, Mesh mesh) {
+    return install(Grpc.newChannelBuilder(target, channelCredentials(mesh, target)), mesh);
+  }
+
+  /**
+   * The credentials of a channel to {@code target}: mTLS when the mesh has transport security and
+   * the destination's mode is not {@code DISABLED}, presenting the workload certificate and
+   * accepting on each connection only the identity its endpoint is expected to have; insecure
+   * otherwise.
+   */
+  public static ChannelCredentials channelCredentials(Mesh mesh, String target) {
+    String host = MeshNameResolverProvider.host(URI.create(target));
+    TransportSecurity security = mesh.transportSecurity();
+    if (security == null
+        || security.mode(ServiceName.parse(host, mesh.defaultNamespace()))
+            == TransportSecurity.Mode.DISABLED) {
+      return InsecureChannelCredentials.create();
+    }
+    return TlsChannelCredentials.newBuilder()
+        .keyManager(security.keyManager())
+        .trustManager(new EndpointTrustManager(mesh, security, host))
+        .build();
+  }
+
+  /**
+   * Server credentials with the workload's identity, rotating with it, that require a client
+   * certificate from the mesh's trust bundle carrying a SPIFFE ID. Pair with {@link
+   * MeshServerInterceptor}, which makes the caller's identity available and enforces access policy.
+   *
+   * @throws IllegalStateException if the mesh was built without transport security
+   */
+  public static ServerCredentials serverCredentials(Mesh mesh) {
+    TransportSecurity security = mesh.transportSecurity();
+    if (security == null) {
+      throw new IllegalStateException(
+          "serverCredentials: the mesh has no transport security (expected"
+              + " Mesh.Builder.transportSecurity(...))");
+    }
+    return TlsServerCredentials.newBuilder()
+        .keyManager(security.keyManager())
+        .trustManager(security.serverTrustManager())
+        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+        .build();
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.meshwork.grpc;
 import dev.meshwork.Endpoint;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshSnapshot;
+import dev.meshwork.ServiceName;
+import dev.meshwork.TransportSecurity;
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
@@ -86,11 +88,16 @@ final class MeshNameResolver extends NameResolver {
       return;
     }
     last = endpoints;
+    boolean secured = secured(m);
     List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) {
-      groups.add(
-          new EquivalentAddressGroup(
-              addresses.apply(e), Attributes.newBuilder().set(ENDPOINT, e.authority()).build()));
+      Attributes.Builder attributes = Attributes.newBuilder().set(ENDPOINT, e.authority());
+      if (secured) {
+        // The TLS engine sees the endpoint as its peer, so the channel's trust manager knows which
+        // identity to expect; calls keep the logical :authority (see EndpointTrustManager).
+        attributes.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, e.authority());
+      }
+      groups.add(new EquivalentAddressGroup(addresses.apply(e), attributes.build()));
     }
     ResolutionResult.Builder result =
         ResolutionResult.newBuilder()
@@ -100,6 +107,20 @@ final class MeshNameResolver extends NameResolver {
       result.setServiceConfig(serviceConfig);
     }
     l.onResult2(result.build());
+  }
+
+  /** Whether calls to this service use mTLS, by the mesh's transport security. */
+  private boolean secured(Mesh m) {
+    TransportSecurity security = m.transportSecurity();
+    if (security == null) {
+      return false;
+    }
+    try {
+      return security.mode(ServiceName.parse(host, m.defaultNamespace()))
+          != TransportSecurity.Mode.DISABLED;
+    } catch (IllegalArgumentException notAServiceName) {
+      return false;
+    }
   }
 
   @Override

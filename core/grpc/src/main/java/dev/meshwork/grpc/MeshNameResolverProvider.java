@@ -58,18 +58,26 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
     if (!SCHEME.equals(target.getScheme())) {
       return null;
     }
-    String path = target.getPath();
-    if (path == null || path.length() < 2 || path.indexOf('/', 1) >= 0) {
-      throw new IllegalArgumentException(
-          "target: \"" + target + "\" (expected mesh:///<service>[.<namespace>])");
-    }
     Mesh mesh = args.getArg(MESH);
     Function<Endpoint, SocketAddress> addresses = args.getArg(ADDRESSES);
     return new MeshNameResolver(
-        path.substring(1),
+        host(target),
         mesh != null ? mesh : MeshGrpc.defaultMesh(),
         addresses != null ? addresses : MeshNameResolverProvider::socketAddress,
         args);
+  }
+
+  /** The service host of a {@code mesh:///<service>[.<namespace>]} target. */
+  static String host(URI target) {
+    String path = target.getPath();
+    if (!SCHEME.equals(target.getScheme())
+        || path == null
+        || path.length() < 2
+        || path.indexOf('/', 1) >= 0) {
+      throw new IllegalArgumentException(
+          "target: \"" + target + "\" (expected mesh:///<service>[.<namespace>])");
+    }
+    return path.substring(1);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.meshwork.grpc;
 
+import dev.meshwork.AccessDecision;
 import dev.meshwork.Deadline;
 import dev.meshwork.InboundCall;
 import dev.meshwork.Mesh;
@@ -38,6 +39,12 @@ import org.jspecify.annotations.Nullable;
  *   <li>the {@link InboundCall}, under {@link InboundCall#CONTEXT_KEY};
  *   <li>whatever the mesh's {@link dev.meshwork.Propagator}s read from the request metadata.
  * </ul>
+ *
+ * <p>Before the handler runs, the call is checked against the mesh's access policy ({@link
+ * Mesh#authorize}: SMI TrafficTargets, Consul intentions) for this server's identity and the
+ * caller's; a denied call is closed with {@code PERMISSION_DENIED} and the reason, and reported to
+ * {@link dev.meshwork.MeshListener#accessDenied}. Serve over {@link MeshGrpc#serverCredentials} so
+ * that callers are identified by their certificates.
  *
  * <p>Each call is reported to the mesh's listeners ({@code inboundStarted} / {@code inboundEnded},
  * classified by the mesh's classifier), which is where inbound metrics and server spans hook in.
@@ -81,10 +88,13 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       ctx = ctx.with(MeshContext.PEER_IDENTITY, peer);
     }
     ctx = mesh.extract(ctx, name -> header(headers, name));
-    // Access policy enforcement belongs here, before the handler runs: evaluate
-    // mesh.snapshot().accessPolicy() for (this server's identity, peer, request) and close the
-    // call with PERMISSION_DENIED and the decision's reason when it is denied.
     Ending<ReqT, RespT> ending = new Ending<>(call, started);
+    AccessDecision access =
+        mesh.authorize(started, new GrpcRequest(call.getMethodDescriptor(), headers));
+    if (!access.allowed()) {
+      ending.close(Status.PERMISSION_DENIED.withDescription(access.reason()), new Metadata());
+      return new ServerCall.Listener<ReqT>() {};
+    }
     ServerCall.Listener<ReqT> delegate;
     try (MeshContext.Scope ignored = ctx.makeCurrent()) {
       delegate = next.startCall(ending, headers);

@@ -1,7 +1,9 @@
 package dev.meshwork.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.meshwork.AccessRule;
 import dev.meshwork.Deadline;
 import dev.meshwork.Endpoint;
 import dev.meshwork.InboundCall;
@@ -86,6 +88,38 @@ class MeshServerInterceptorTest {
     assertThat(first.grpcMethod()).isEqualTo("Say");
     assertThat(first.peer()).isNull();
     assertThat(events.inbound().get(1).result()).isEqualTo(ResponseClass.RETRYABLE_FAILURE);
+  }
+
+  @Test
+  void aCallTheAccessPolicyDeniesIsClosedWithPermissionDeniedBeforeTheHandlerRuns()
+      throws InterruptedException {
+    Mesh closed = Mesh.builder().listener(events).defaultAccess(AccessRule.Action.DENY).build();
+    Endpoint other = Endpoint.of("10.0.0.2", 80);
+    Echo guarded = servers.serve(other, "guarded", new MeshServerInterceptor(closed));
+    ManagedChannel toGuarded =
+        InProcessChannelBuilder.forAddress(servers.address(other)).directExecutor().build();
+    try {
+      Status status =
+          catchThrowableOfType(
+                  StatusRuntimeException.class,
+                  () ->
+                      ClientCalls.blockingUnaryCall(toGuarded, Echo.SAY, CallOptions.DEFAULT, "hi"))
+              .getStatus();
+
+      String reason =
+          "this server has no workload identity, so no access rule names it; default deny";
+      assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(status.getDescription()).isEqualTo(reason);
+      assertThat(guarded.calls).hasValue(0);
+      assertThat(events.events())
+          .containsExactly(
+              "inboundStarted POST /test.Echo/Say",
+              "accessDenied POST /test.Echo/Say " + reason,
+              "inboundEnded POST /test.Echo/Say SUCCESS 7");
+    } finally {
+      toGuarded.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      closed.close();
+    }
   }
 
   @Test

@@ -4,6 +4,8 @@ import dev.meshwork.Attempt;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.RetryDecision;
+import dev.meshwork.SpiffeId;
+import dev.meshwork.TransportSecurity;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.CompletableFuture;
@@ -144,8 +146,9 @@ final class HedgedExchange extends EventListener {
 
   /** A clone of the application's call that sends exactly {@code attempt}. */
   private Call child(Attempt attempt) {
-    Request out = MeshInterceptor.outbound(request, call, attempt, request.url().port(), mesh);
-    AttemptTag tag = new AttemptTag(mesh, attempt, out);
+    Request out =
+        MeshInterceptor.outbound(request, request.url(), call, attempt, request.url().port(), mesh);
+    AttemptTag tag = new AttemptTag(mesh, call, attempt, out);
     Call c = chain.call().clone();
     c.tag(AttemptTag.class, () -> tag);
     return c;
@@ -212,11 +215,13 @@ final class HedgedExchange extends EventListener {
    */
   static final class AttemptTag {
     private final Mesh mesh;
+    private final MeshCall call;
     private final Attempt attempt;
     private final Request outbound;
 
-    AttemptTag(Mesh mesh, Attempt attempt, Request outbound) {
+    AttemptTag(Mesh mesh, MeshCall call, Attempt attempt, Request outbound) {
       this.mesh = mesh;
+      this.call = call;
       this.attempt = attempt;
       this.outbound = outbound;
     }
@@ -226,12 +231,16 @@ final class HedgedExchange extends EventListener {
       if (attempt.isInjectedAbort()) {
         return InjectedFaults.abort(outbound, attempt);
       }
+      TransportSecurity security = mesh.transportSecurity();
+      SpiffeId identity = EndpointTls.expected(security, call, attempt);
+      Request out =
+          identity == null
+              ? outbound
+              : outbound.newBuilder().url(EndpointTls.https(outbound.url())).build();
       EndpointConnector connector = new EndpointConnector(attempt.endpoint());
-      return MeshInterceptor.withTimeouts(
-              chain.withDns(connector).withSocketFactory(connector),
-              attempt,
-              outbound.body() != null)
-          .proceed(outbound);
+      return MeshInterceptor.forAttempt(
+              chain, attempt, connector, out.body() != null, security, identity)
+          .proceed(out);
     }
   }
 }

@@ -9,7 +9,9 @@ import dev.meshwork.MeshCall;
 import dev.meshwork.NoHealthyEndpointsException;
 import dev.meshwork.PathRewrite;
 import dev.meshwork.RetryDecision;
+import dev.meshwork.SpiffeId;
 import dev.meshwork.TimeoutHeader;
+import dev.meshwork.TransportSecurity;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -21,11 +23,14 @@ import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application interceptor {@link MeshOkHttp#install} adds. Per request: pass it through if its
@@ -126,14 +131,16 @@ final class MeshInterceptor implements Interceptor {
       Chain chain, Request request, MeshCall call, Attempt attempt, CallConnections connections)
       throws IOException {
     EndpointConnector connector = new EndpointConnector(attempt.endpoint());
-    Chain bounded =
-        withTimeouts(
-            chain.withDns(connector).withSocketFactory(connector), attempt, request.body() != null);
-    int port = connections.portFor(connector, request.url());
     Response response;
     try {
+      TransportSecurity security = mesh.transportSecurity();
+      SpiffeId identity = EndpointTls.expected(security, call, attempt);
+      Chain bounded =
+          forAttempt(chain, attempt, connector, request.body() != null, security, identity);
+      HttpUrl target = identity == null ? request.url() : EndpointTls.https(request.url());
+      int port = connections.portFor(connector, target);
       InjectedFaults.delay(mesh, attempt);
-      Request out = outbound(request, call, attempt, port, mesh);
+      Request out = outbound(request, target, call, attempt, port, mesh);
       if (attempt.isInjectedAbort()) {
         response = InjectedFaults.abort(out, attempt);
       } else {
@@ -150,6 +157,22 @@ final class MeshInterceptor implements Interceptor {
     return new HedgedExchange.Outcome(response, null, call.completeHttp(attempt, response.code()));
   }
 
+  /**
+   * {@code chain} as one attempt uses it: connections steered to the attempt's endpoint, socket
+   * timeouts bounded by the deadline, and the mTLS settings when the endpoint must present {@code
+   * identity} (see {@link EndpointTls}).
+   */
+  static Chain forAttempt(
+      Chain chain,
+      Attempt attempt,
+      EndpointConnector connector,
+      boolean hasBody,
+      @Nullable TransportSecurity security,
+      @Nullable SpiffeId identity) {
+    Chain c = withTimeouts(chain.withDns(connector).withSocketFactory(connector), attempt, hasBody);
+    return security != null && identity != null ? EndpointTls.secure(c, security, identity) : c;
+  }
+
   /** Whether the call's remaining time, not the client's setting, bounded the read timeout. */
   private static boolean shortensReadTimeout(Chain chain, long remainingNanos) {
     return remainingNanos != Long.MAX_VALUE
@@ -159,15 +182,18 @@ final class MeshInterceptor implements Interceptor {
   /**
    * The request as the attempt sends it: still addressed to the logical URL (the {@link
    * EndpointConnector} steers the connection), with the deadline header and the route's header
-   * changes; {@code port} differs from the URL's only to leave the call's previous connection (see
-   * {@link CallConnections}). Copied only when something changes.
+   * changes; {@code target} is the URL with the attempt's scheme ({@code https} for mTLS, see
+   * {@link EndpointTls}); {@code port} differs from its port only to leave the call's previous
+   * connection (see {@link CallConnections}). Copied only when something changes.
    */
-  static Request outbound(Request request, MeshCall call, Attempt attempt, int port, Mesh mesh) {
+  static Request outbound(
+      Request request, HttpUrl target, MeshCall call, Attempt attempt, int port, Mesh mesh) {
     HeaderModifier headers = call.route().requestHeaders();
     PathRewrite rewrite = call.route().pathRewrite();
-    HttpUrl url = request.url();
+    HttpUrl url = target;
     if (!call.hasDeadline()
         && headers.isEmpty()
+        && url == request.url()
         && port == url.port()
         && rewrite == null
         && !mesh.hasPropagators()) {
@@ -176,7 +202,7 @@ final class MeshInterceptor implements Interceptor {
     Request.Builder out = request.newBuilder();
     String path = url.encodedPath();
     String rewritten = rewrite == null ? path : rewrite.apply(path);
-    if (port != url.port() || !rewritten.equals(path)) {
+    if (port != url.port() || !rewritten.equals(path) || url != request.url()) {
       out.url(url.newBuilder().port(port).encodedPath(rewritten).build());
       if (port != url.port() && request.header("Host") == null) {
         out.header("Host", hostHeader(url));
@@ -213,7 +239,9 @@ final class MeshInterceptor implements Interceptor {
     if (remaining == Long.MAX_VALUE) {
       return chain;
     }
-    int millis = (int) Math.min(Math.max(TimeUnit.NANOSECONDS.toMillis(remaining), 1), 1 << 30);
+    // Rounded up, so that a timeout fires at the deadline, not just before it.
+    long ceilMillis = (remaining + 999_999) / 1_000_000;
+    int millis = (int) Math.min(Math.max(ceilMillis, 1), 1 << 30);
     Chain c = chain;
     if (millis < positive(c.connectTimeoutMillis())) {
       c = c.withConnectTimeout(millis, TimeUnit.MILLISECONDS);
@@ -237,6 +265,8 @@ final class MeshInterceptor implements Interceptor {
    */
   static boolean neverSent(IOException e) {
     if (e instanceof ConnectException
+        || e instanceof SSLHandshakeException // TLS refused before any request byte was read
+        || e instanceof SSLPeerUnverifiedException // the server's identity is not the expected one
         || e instanceof NoRouteToHostException
         || e instanceof UnknownHostException
         || e instanceof PortUnreachableException) {

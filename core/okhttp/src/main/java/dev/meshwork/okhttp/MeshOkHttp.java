@@ -39,6 +39,12 @@ import okhttp3.OkHttpClient;
  *       not know the service name. These are set on the client (they cost nothing per routed call)
  *       and the client's previous {@code retryOnConnectionFailure} and {@code proxy} are put back
  *       for each request that passes through.
+ *   <li>When the mesh has {@linkplain dev.meshwork.Mesh.Builder#transportSecurity transport
+ *       security} and it puts an endpoint under mTLS, the attempt to it goes out over {@code https}
+ *       with the workload's certificate and accepts only a server whose certificate carries the
+ *       endpoint's expected SPIFFE ID; the application keeps its {@code http://} URL, as it would
+ *       behind a sidecar. Each endpoint and identity keeps its own pooled connections, so
+ *       handshakes happen per connection, not per request.
  * </ul>
  *
  * <p>Errors leave as {@link java.io.IOException}s: {@link MeshIOException} when the mesh stops a

@@ -1,7 +1,6 @@
 package dev.meshwork.okhttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.meshwork.Attempt;
 import dev.meshwork.Deadline;
@@ -9,6 +8,7 @@ import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshConfig;
 import dev.meshwork.MeshContext;
+import dev.meshwork.RetryDecision;
 import dev.meshwork.RetryPolicy;
 import dev.meshwork.ServiceConfig;
 import dev.meshwork.Ticker;
@@ -60,33 +60,38 @@ class DeadlineTest {
               seen.add(r);
               return new MockResponse.Builder()
                   .code(503)
-                  .headersDelay(120, TimeUnit.MILLISECONDS)
+                  .headersDelay(100, TimeUnit.MILLISECONDS)
                   .build();
             });
     source.endpoints("reviews", Backends.endpoint(slow503), Backends.endpoint(slow503));
     timeout(
         "reviews",
-        Duration.ofMillis(300),
-        RetryPolicy.builder().maxAttempts(10).backoff(Duration.ZERO, Duration.ZERO).build());
+        Duration.ofMillis(1_000),
+        RetryPolicy.builder().maxAttempts(100).backoff(Duration.ZERO, Duration.ZERO).build());
 
-    assertThatThrownBy(
-            () -> client.newCall(new Request.Builder().url("http://reviews/").build()).execute())
-        .isInstanceOf(MeshDeadlineExceededException.class)
-        .isInstanceOf(java.io.InterruptedIOException.class)
-        .hasMessageStartingWith("deadline of 300 ms for reviews.default exceeded after ");
-
+    // Either the attempt in flight runs out of time (an exception), or a 503 arrives just as the
+    // deadline passes and is returned as it is; either way the call ends on its deadline.
+    try (Response r =
+        client.newCall(new Request.Builder().url("http://reviews/").build()).execute()) {
+      assertThat(r.code()).isEqualTo(503);
+    } catch (MeshDeadlineExceededException e) {
+      assertThat(e)
+          .isInstanceOf(java.io.InterruptedIOException.class)
+          .hasMessageStartingWith("deadline of 1000 ms for reviews.default exceeded after ");
+    }
     MeshCall call = events.calls().get(0);
+    assertThat(call.decision()).isEqualTo(RetryDecision.DEADLINE_EXCEEDED);
     List<Long> sent = new ArrayList<>();
     for (RecordedRequest r : seen) {
       sent.add(TimeoutHeader.decodeNanos(r.getHeaders().get(TimeoutHeader.NAME)));
     }
     assertThat(sent).hasSizeGreaterThanOrEqualTo(2);
-    assertThat(sent.get(0)).isLessThanOrEqualTo(300_000_000L);
+    assertThat(sent.get(0)).isLessThanOrEqualTo(1_000_000_000L);
     for (int i = 1; i < sent.size(); i++) {
       assertThat(sent.get(i)).isLessThan(sent.get(i - 1));
     }
     for (Attempt a : events.attempts()) {
-      assertThat(a.startNanos() - call.startNanos()).isLessThan(300_000_000L);
+      assertThat(a.startNanos() - call.startNanos()).isLessThan(1_000_000_000L);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.meshwork.servlet;
 
+import dev.meshwork.AccessDecision;
 import dev.meshwork.Deadline;
 import dev.meshwork.InboundCall;
 import dev.meshwork.Mesh;
@@ -36,6 +37,15 @@ import org.jspecify.annotations.Nullable;
  *   <li>the {@link InboundCall}, under {@link InboundCall#CONTEXT_KEY};
  *   <li>whatever the mesh's {@link dev.meshwork.Propagator}s read from the request headers.
  * </ul>
+ *
+ * <p>Before the chain runs, the request is checked against the mesh's access policy ({@link
+ * Mesh#authorize}: SMI TrafficTargets, Consul intentions) for this server's identity and the
+ * caller's; a denied request gets 403 with the reason as a plain-text body and never reaches the
+ * handler, and the denial goes to {@link dev.meshwork.MeshListener#accessDenied}. Callers are
+ * identified by their client certificates: serve over TLS with the mesh's {@link
+ * dev.meshwork.TransportSecurity#serverContext()}, which requires one, and have the container put
+ * the chain in the {@value #CLIENT_CERTIFICATES} attribute (Jetty: {@code
+ * SecureRequestCustomizer}).
  *
  * <p>Each request is reported to the mesh's listeners ({@code inboundStarted} / {@code
  * inboundEnded} with the response status, classified by the mesh's classifier), where inbound
@@ -91,10 +101,13 @@ public final class MeshServletFilter implements Filter {
       ctx = ctx.with(MeshContext.PEER_IDENTITY, peer);
     }
     ctx = mesh.extract(ctx, request::getHeader);
-    // Access policy enforcement belongs here, before the chain runs: evaluate
-    // mesh.snapshot().accessPolicy() for (this server's identity, peer, request) and answer 403
-    // with the decision's reason when it is denied.
     Ending ending = new Ending(started, response);
+    AccessDecision access = mesh.authorize(started, new ServletRequestView(request));
+    if (!access.allowed()) {
+      deny(response, access);
+      ending.end();
+      return;
+    }
     try (MeshContext.Scope ignored = ctx.makeCurrent()) {
       chain.doFilter(request, response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
@@ -106,6 +119,13 @@ public final class MeshServletFilter implements Filter {
     } else {
       ending.end();
     }
+  }
+
+  /** 403 with the reason as plain text (the container's error page could hide it). */
+  private static void deny(HttpServletResponse response, AccessDecision access) throws IOException {
+    response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+    response.setContentType("text/plain;charset=utf-8");
+    response.getWriter().println("access denied: " + access.reason());
   }
 
   private @Nullable Deadline deadline(HttpServletRequest request) {

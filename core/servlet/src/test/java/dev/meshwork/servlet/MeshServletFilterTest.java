@@ -2,6 +2,7 @@ package dev.meshwork.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meshwork.AccessRule;
 import dev.meshwork.InboundCall;
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshContext;
@@ -98,6 +99,10 @@ class MeshServletFilterTest {
       };
 
   private URI start(Filter... before) throws Exception {
+    return start(mesh, before);
+  }
+
+  private URI start(Mesh mesh, Filter... before) throws Exception {
     server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -143,6 +148,31 @@ class MeshServletFilterTest {
     MeshContext ctx = seen.poll();
     assertThat(ctx.deadline().remainingNanos()).isBetween(1L, 100_000_000L);
     assertThat(ctx.get(InboundCall.CONTEXT_KEY).path()).isEqualTo("/books/1");
+  }
+
+  @Test
+  void aRequestTheAccessPolicyDeniesGets403WithTheReasonAndNeverReachesTheHandler()
+      throws Exception {
+    Mesh closed = Mesh.builder().listener(events).defaultAccess(AccessRule.Action.DENY).build();
+    URI base = start(closed);
+
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(base.resolve("/books/1?x=1")).build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    String reason =
+        "this server has no workload identity, so no access rule names it; default deny";
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.body()).isEqualTo("access denied: " + reason + "\n");
+    assertThat(seen).isEmpty();
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.inbound().size() == 1);
+    assertThat(events.events())
+        .containsExactly(
+            "inboundStarted GET /books/1",
+            "accessDenied GET /books/1 " + reason,
+            "inboundEnded GET /books/1 SUCCESS 403");
+    closed.close();
   }
 
   @Test

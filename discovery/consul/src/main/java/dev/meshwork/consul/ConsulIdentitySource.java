@@ -47,6 +47,8 @@ public final class ConsulIdentitySource implements IdentitySource {
   private @Nullable BlockingWatch<RawBody, ConnectCa.Leaf> leaf;
   private ConnectCa.@Nullable Roots lastRoots;
   private ConnectCa.@Nullable Leaf lastLeaf;
+  private @Nullable ConsulHttp http;
+  private @Nullable Listener listener;
 
   private ConsulIdentitySource(Builder b) {
     this.agent = b.agent;
@@ -84,8 +86,10 @@ public final class ConsulIdentitySource implements IdentitySource {
       ownScheduler = scheduler;
     }
     ConsulHttp http = new ConsulHttp(agent, settings);
+    this.http = http;
+    this.listener = listener;
     String rootsPath = "/v1/agent/connect/ca/roots";
-    String leafPath = "/v1/agent/connect/ca/leaf/" + service;
+    String leafPath = leafPath();
     roots =
         new BlockingWatch<>(
             "connect roots",
@@ -108,6 +112,55 @@ public final class ConsulIdentitySource implements IdentitySource {
             random);
     roots.start();
     leaf.start();
+  }
+
+  private String leafPath() {
+    return "/v1/agent/connect/ca/leaf/" + service;
+  }
+
+  /**
+   * Fetches the leaf certificate now instead of waiting for the blocking query to return: the agent
+   * answers with the leaf it holds (it renews leaves itself before they expire), which replaces the
+   * one in use if it differs. {@code meshwork-tls} calls this at 70 % of the certificate's
+   * lifetime, so a watch stuck in backoff cannot let the identity expire quietly.
+   */
+  @Override
+  public boolean renew() {
+    ConsulHttp h;
+    Listener l;
+    synchronized (this) {
+      h = http;
+      l = listener;
+    }
+    if (h == null || l == null) {
+      return false;
+    }
+    String path = leafPath();
+    h.get(path, Map.of(), 0, Set.of())
+        .whenComplete(
+            (reply, error) -> {
+              if (error != null) {
+                synchronized (this) {
+                  l.identityFailed(error);
+                }
+                return;
+              }
+              ConnectCa.Leaf leaf;
+              try {
+                leaf = ConnectCa.parseLeaf(Json.parse("consul " + path, reply.body()));
+              } catch (ConfigException e) {
+                synchronized (this) {
+                  l.identityFailed(e);
+                }
+                return;
+              }
+              synchronized (this) {
+                if (!leaf.equals(lastLeaf)) {
+                  deliver(l, () -> lastLeaf = leaf);
+                }
+              }
+            });
+    return true;
   }
 
   private <T> BlockingWatch.Handler<T> handler(

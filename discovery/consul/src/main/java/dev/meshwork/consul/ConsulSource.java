@@ -13,23 +13,28 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Consul as a mesh source. For every service the mesh routes (and every service named here) it
- * watches, each with its own blocking query:
+ * Consul as a mesh source. For every service the mesh routes, every service named here, and every
+ * service the config entries send requests to (route and split destinations, redirect and failover
+ * targets), it watches, each with its own blocking query:
  *
  * <ul>
  *   <li>{@code /v1/health/service/<name>}: instances become endpoints, weighted by Consul's rule
  *       ({@code Weights.Passing}, {@code Weights.Warning} while a check warns, critical instances
  *       left out), labelled with their tags and meta so resolver subsets can select them;
  *   <li>{@code /v1/config/service-router|service-splitter|service-resolver/<name>}: compiled into
- *       routes, weighted splits and subsets, as Consul's discovery chain would be;
+ *       routes (with their path rewrites and retry policies), weighted splits, subsets and failover
+ *       targets, as Consul's discovery chain would be;
  * </ul>
  *
  * and, for the {@linkplain Builder#intentionsFor local services} named, their intentions as access
- * rules. Blocking queries follow Consul's client rules (index resets, no hot loop, rate limit);
- * when Consul is unreachable or answers 5xx, the last endpoints and configuration stay, the failure
- * is reported to the mesh's listener, and the watch retries with jittered backoff until Consul
- * answers again. Invalid entries are rejected with a {@link dev.meshwork.ConfigException} naming
- * the Consul path, field and value; the last good configuration stays.
+ * rules. It also watches the Connect CA roots ({@code /v1/agent/connect/ca/roots}) so that every
+ * endpoint carries the identity its instance must present over mTLS, {@code
+ * spiffe://<trust-domain>/ns/<ns>/dc/<dc>/svc/<service>} (see {@link Builder#endpointIdentities}).
+ * Blocking queries follow Consul's client rules (index resets, no hot loop, rate limit); when
+ * Consul is unreachable or answers 5xx, the last endpoints and configuration stay, the failure is
+ * reported to the mesh's listener, and the watch retries with jittered backoff until Consul answers
+ * again. Invalid entries are rejected with a {@link dev.meshwork.ConfigException} naming the Consul
+ * path, field and value; the last good configuration stays.
  *
  * <p>Thread-safe; start it once, through {@link dev.meshwork.Mesh.Builder#source}.
  *
@@ -78,8 +83,8 @@ public final class ConsulSource implements MeshSource {
   }
 
   /**
-   * What the config entries ask for that meshwork does not do (for example {@code Failover} or
-   * {@code PrefixRewrite}); each is also logged once as a warning.
+   * What the config entries ask for that meshwork does not do (for example failover to another
+   * datacenter, or {@code ResponseHeaders}); each is also logged once as a warning.
    */
   public Set<String> warnings() {
     ConsulWatcher w = watcher;
@@ -105,6 +110,7 @@ public final class ConsulSource implements MeshSource {
     private final Set<String> services = new LinkedHashSet<>();
     private final Set<String> intentionsFor = new LinkedHashSet<>();
     private boolean configEntries = true;
+    private boolean endpointIdentities = true;
     private AccessRule.@Nullable Action defaultIntentionPolicy;
     private @Nullable String namespace;
     private WatchSettings settings = WatchSettings.defaults();
@@ -133,6 +139,18 @@ public final class ConsulSource implements MeshSource {
     /** Whether to read service-router, -splitter and -resolver entries; default true. */
     public Builder configEntries(boolean configEntries) {
       this.configEntries = configEntries;
+      return this;
+    }
+
+    /**
+     * Whether endpoints carry the SPIFFE ID that Consul Connect's CA issues to their service, so
+     * that mTLS can check each peer's identity; default true. The trust domain comes from the CA
+     * roots' {@code TrustDomain}; the namespace is the one queried ({@code default} without one),
+     * the datacenter the instance's node's. On a cluster without Connect (the agent answers 500
+     * "Connect must be enabled"), endpoints carry no identity and no failure is reported.
+     */
+    public Builder endpointIdentities(boolean endpointIdentities) {
+      this.endpointIdentities = endpointIdentities;
       return this;
     }
 
@@ -194,7 +212,8 @@ public final class ConsulSource implements MeshSource {
               configEntries,
               Set.copyOf(intentionsFor),
               defaultIntentionPolicy,
-              ns));
+              ns,
+              endpointIdentities));
     }
   }
 }

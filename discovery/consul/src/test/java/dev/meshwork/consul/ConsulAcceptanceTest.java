@@ -70,30 +70,9 @@ class ConsulAcceptanceTest {
 
   /** Two instances of web on loopback: one with meta version=v1, one with version=v2. */
   private static String health(MockWebServer v1, MockWebServer v2) {
-    return "["
-        + instance("web-1", v1.getPort(), "v1")
-        + ","
-        + instance("web-2", v2.getPort(), "v2")
-        + "]";
-  }
-
-  private static String instance(String id, int port, String version) {
-    return "{\"Node\":{\"Node\":\"node-"
-        + id
-        + "\",\"Address\":\"127.0.0.1\",\"Datacenter\":\"dc1\"},"
-        + "\"Service\":{\"ID\":\""
-        + id
-        + "\",\"Service\":\"web\",\"Tags\":[\""
-        + version
-        + "\"],\"Address\":\"127.0.0.1\",\"Meta\":{\"version\":\""
-        + version
-        + "\"},\"Port\":"
-        + port
-        + ",\"Weights\":{\"Passing\":1,\"Warning\":1}},"
-        + "\"Checks\":[{\"Node\":\"node-"
-        + id
-        + "\",\"CheckID\":\"serfHealth\",\"Name\":\"Serf Health Status\",\"Status\":\"passing\","
-        + "\"ServiceTags\":[]}]}";
+    return HealthJson.of(
+        HealthJson.instance("web", "web-1", v1.getPort(), "v1"),
+        HealthJson.instance("web", "web-2", v2.getPort(), "v2"));
   }
 
   private Mesh mesh(ConsulSource source) {
@@ -225,7 +204,7 @@ class ConsulAcceptanceTest {
     assertThat(mesh.snapshot().endpoints(ServiceName.of("web"))).hasSize(2);
 
     consul.restart();
-    consul.set(WEB, "[" + instance("web-1", a.getPort(), "v1") + "]");
+    consul.set(WEB, HealthJson.of(HealthJson.instance("web", "web-1", a.getPort(), "v1")));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(

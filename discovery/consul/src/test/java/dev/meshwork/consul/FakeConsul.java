@@ -32,9 +32,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * answers with the current state and Consul's headers in their real casing ({@code X-Consul-Index},
  * {@code X-Consul-Knownleader}, {@code X-Consul-Lastcontact}). Tests script changes with {@link
  * #set}; unknown health paths answer {@code []}, unknown config entries 404 with Consul's text body
- * (and still an index, and still blocking).
+ * (and still an index, and still blocking), and the Connect CA answers 500 as on a cluster without
+ * Connect until a test sets it.
  */
 final class FakeConsul implements AutoCloseable {
+
+  /** Consul's answer to Connect CA queries when Connect is not enabled. */
+  static final String CONNECT_DISABLED = "Connect must be enabled in order to use this endpoint";
 
   /** The index of resources nobody set: the table index Consul would report. */
   static final long UNSET_INDEX = 10;
@@ -184,6 +188,10 @@ final class FakeConsul implements AutoCloseable {
     }
     if (path.startsWith("/v1/connect/intentions/match")) {
       return new Resource(200, "{}", UNSET_INDEX);
+    }
+    if (path.startsWith("/v1/agent/connect/")) {
+      // What an agent of a cluster without Connect answers, until a test sets a CA.
+      return new Resource(500, CONNECT_DISABLED, UNSET_INDEX);
     }
     return new Resource(404, notFound(path), UNSET_INDEX);
   }

@@ -23,6 +23,9 @@ final class EndpointSlices {
   /** The label EndpointSlices carry to name their Service. */
   static final String SERVICE_LABEL = "kubernetes.io/service-name";
 
+  /** The endpoint label naming the pod behind an address. */
+  static final String POD_LABEL = "pod";
+
   private EndpointSlices() {}
 
   static @Nullable String service(EndpointSlice slice) {
@@ -71,7 +74,7 @@ final class EndpointSlices {
     if (e.getTargetRef() != null
         && "Pod".equals(e.getTargetRef().getKind())
         && e.getTargetRef().getName() != null) {
-      labels.put("pod", e.getTargetRef().getName());
+      labels.put(POD_LABEL, e.getTargetRef().getName());
     }
     return labels;
   }

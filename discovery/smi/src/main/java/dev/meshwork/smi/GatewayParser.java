@@ -2,7 +2,6 @@ package dev.meshwork.smi;
 
 import dev.meshwork.Backend;
 import dev.meshwork.Fault;
-import dev.meshwork.HeaderModifier;
 import dev.meshwork.RequestMatch;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceName;
@@ -19,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * a Service (the GAMMA mesh pattern) into {@link Resource.MeshRoute}s: one core {@link Route} per
  * parent, rule and match, with the attributes Gateway API orders matches by. gRPC method matches
  * become paths ({@code /pkg.Service/Method}). A rule without backendRefs goes to its parent
- * Service's own endpoints. Stateless.
+ * Service's own endpoints. Filters: see {@link GatewayFilters}. Stateless.
  */
 final class GatewayParser {
 
@@ -103,7 +102,7 @@ final class GatewayParser {
     } else if (backends.stream().allMatch(b -> b.weight() == 0)) {
       throw rule.get("backendRefs").error("at least one backendRef with a positive weight");
     }
-    HeaderModifier modifier = filters(rule.get("filters"));
+    GatewayFilters filters = GatewayFilters.parse(rule.get("filters"), grpc);
     Duration timeout = timeout(rule.get("timeouts").get("request"));
     String ruleName = rule.get("name").optText("a rule name");
     List<Node> matches = rule.get("matches").items();
@@ -122,7 +121,8 @@ final class GatewayParser {
               .match(requestMatch)
               .backends(backends)
               .timeout(timeout)
-              .requestHeaders(modifier)
+              .requestHeaders(filters.headers())
+              .pathRewrite(grpc ? null : filters.pathRewrite(p.pathType, p.pathValue))
               .fault(fault)
               .origin(origin)
               .build();
@@ -139,6 +139,8 @@ final class GatewayParser {
     boolean method;
     int headers;
     int queries;
+    String pathType = "PathPrefix";
+    String pathValue = "/";
   }
 
   private static RequestMatch httpMatch(Node match, Precedence p) {
@@ -148,6 +150,8 @@ final class GatewayParser {
     String value = path.get("value").optText("a path");
     type = type == null ? "PathPrefix" : type;
     value = value == null ? "/" : value;
+    p.pathType = type;
+    p.pathValue = value;
     switch (type) {
       case "Exact":
         checkPath(path.get("value"), value);
@@ -243,31 +247,6 @@ final class GatewayParser {
       count++;
     }
     return count;
-  }
-
-  private static HeaderModifier filters(Node filters) {
-    HeaderModifier.Builder b = HeaderModifier.builder();
-    for (Node f : filters.items()) {
-      String type = f.get("type").text("RequestHeaderModifier");
-      if (!type.equals("RequestHeaderModifier")) {
-        throw f.get("type").error("RequestHeaderModifier (the only filter the mesh applies)");
-      }
-      Node m = f.get("requestHeaderModifier");
-      try {
-        for (Node h : m.get("set").items()) {
-          b.set(h.get("name").text("a header name"), h.get("value").text("a value"));
-        }
-        for (Node h : m.get("add").items()) {
-          b.add(h.get("name").text("a header name"), h.get("value").text("a value"));
-        }
-        for (Node h : m.get("remove").items()) {
-          b.remove(h.text("a header name"));
-        }
-      } catch (IllegalArgumentException e) {
-        throw m.error("header names without spaces or ':'", e);
-      }
-    }
-    return b.build();
   }
 
   /** A Gateway API duration ({@code 1h30m}, {@code 500ms}); zero means no timeout. */

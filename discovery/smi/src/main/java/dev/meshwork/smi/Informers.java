@@ -1,22 +1,28 @@
 package dev.meshwork.smi;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The fabric8 informers of one namespace: one per SMI / Gateway API kind the cluster serves, plus
- * EndpointSlices. Informers list, then watch, and on their own reconnect and relist after an
- * outage, delivering only the differences. Thread-safe.
+ * EndpointSlices and, for endpoint identities, pods (kept slim by {@link PodServiceAccounts}).
+ * Informers list, then watch, and on their own reconnect and relist after an outage, delivering
+ * only the differences. Kinds the cluster did not serve can be looked for again ({@link
+ * #startNewlyServed}), so a CRD installed later is picked up. Thread-safe.
  */
 final class Informers {
 
@@ -30,27 +36,33 @@ final class Informers {
 
     void sliceChanged(EndpointSlice slice);
 
+    /** A pod appeared or went away, so an endpoint's service account may now be known. */
+    void podsChanged();
+
     /** An informer failed; returns whether it should retry. */
     boolean failed(Throwable error);
   }
 
   private final List<SharedIndexInformer<?>> all = new CopyOnWriteArrayList<>();
+  private final Set<String> informed = ConcurrentHashMap.newKeySet();
   private volatile @Nullable SharedIndexInformer<EndpointSlice> slices;
+  private volatile @Nullable PodServiceAccounts pods;
 
   /**
    * Discovers the served versions and starts the informers; the result completes once each has
    * listed. If discovery or a start fails, everything started is stopped and the error thrown.
+   *
+   * @param watchPods whether to watch pods for their service accounts
    */
   CompletableFuture<Void> start(
-      KubernetesClient client, String namespace, Map<String, String> pinned, Events events) {
+      KubernetesClient client,
+      String namespace,
+      Map<String, String> pinned,
+      Events events,
+      boolean watchPods) {
     List<CompletableFuture<Void>> started = new ArrayList<>();
     try {
-      for (ApiVersions.Kind kind : ApiVersions.KINDS) {
-        ApiVersions.served(client, kind, pinned)
-            .ifPresentOrElse(
-                version -> started.add(inform(client, namespace, kind, version, events)),
-                () -> LOG.log(System.Logger.Level.INFO, "{0} not served", kind.kind()));
-      }
+      started.addAll(startNewlyServed(client, namespace, pinned, events));
       SharedIndexInformer<EndpointSlice> s =
           client.discovery().v1().endpointSlices().inNamespace(namespace).runnableInformer(0);
       s.addEventHandler(handler(events::sliceChanged, events::sliceChanged));
@@ -58,11 +70,79 @@ final class Informers {
       all.add(s);
       slices = s;
       started.add(s.start().toCompletableFuture());
+      if (watchPods) {
+        started.add(startPods(client, namespace, events));
+      }
     } catch (RuntimeException e) {
       stop();
       throw e;
     }
     return CompletableFuture.allOf(started.toArray(new CompletableFuture<?>[0]));
+  }
+
+  /**
+   * Starts an informer for every kind that is served now and not watched yet; returns their first
+   * listings.
+   *
+   * @throws KubernetesClientException if the API server cannot be asked
+   */
+  List<CompletableFuture<Void>> startNewlyServed(
+      KubernetesClient client, String namespace, Map<String, String> pinned, Events events) {
+    List<CompletableFuture<Void>> started = new ArrayList<>();
+    for (ApiVersions.Kind kind : ApiVersions.KINDS) {
+      if (informed.contains(kind.kind())) {
+        continue;
+      }
+      ApiVersions.served(client, kind, pinned)
+          .ifPresentOrElse(
+              version -> {
+                informed.add(kind.kind());
+                LOG.log(System.Logger.Level.INFO, "watching {0} {1}", kind.kind(), version);
+                started.add(inform(client, namespace, kind, version, events));
+              },
+              () -> LOG.log(System.Logger.Level.DEBUG, "{0} not served", kind.kind()));
+    }
+    return started;
+  }
+
+  /**
+   * Pods, for their service accounts. Without permission to list them (403), endpoints simply carry
+   * no identity: the informer stops, and neither readiness nor health waits for it.
+   */
+  private CompletableFuture<Void> startPods(
+      KubernetesClient client, String namespace, Events events) {
+    PodServiceAccounts store = new PodServiceAccounts();
+    SharedIndexInformer<Pod> p = client.pods().inNamespace(namespace).runnableInformer(0);
+    p.itemStore(store);
+    p.addEventHandler(handler(pod -> events.podsChanged(), pod -> events.podsChanged()));
+    p.exceptionHandler(
+        (wasStarted, error) -> {
+          if (isForbidden(error)) {
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "not allowed to list pods in {0}; endpoints carry no identity",
+                namespace);
+            all.remove(p);
+            pods = null;
+            return false;
+          }
+          return events.failed(error);
+        });
+    all.add(p);
+    pods = store;
+    // A forbidden listing completes exceptionally; the source is ready without identities.
+    return p.start().toCompletableFuture().exceptionally(error -> null);
+  }
+
+  /** Whether the API server answered 403 (the error may arrive wrapped). */
+  private static boolean isForbidden(@Nullable Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException
+          && ((KubernetesClientException) t).getCode() == 403) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private CompletableFuture<Void> inform(
@@ -109,15 +189,27 @@ final class Informers {
     return all.stream().allMatch(SharedIndexInformer::isWatching);
   }
 
+  /** The kinds watched now. */
+  Set<String> kinds() {
+    return Set.copyOf(informed);
+  }
+
   /** The EndpointSlices currently known. */
   List<EndpointSlice> slices() {
     SharedIndexInformer<EndpointSlice> s = slices;
     return s == null ? List.of() : s.getStore().list();
   }
 
+  /** Pods' service accounts, or null when pods are not watched. */
+  @Nullable PodServiceAccounts pods() {
+    return pods;
+  }
+
   void stop() {
     all.forEach(SharedIndexInformer::stop);
     all.clear();
+    informed.clear();
     slices = null;
+    pods = null;
   }
 }

@@ -1,25 +1,18 @@
 package dev.meshwork.smi;
 
-import dev.meshwork.ConfigException;
-import dev.meshwork.MeshConfig;
 import dev.meshwork.MeshSource;
 import dev.meshwork.ServiceName;
 import dev.meshwork.SourceContext;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import dev.meshwork.SpiffeId;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,12 +21,17 @@ import org.jspecify.annotations.Nullable;
  * UDPRoute, TrafficTarget and IdentityBinding in whichever version the cluster serves (or the one
  * pinned with {@link Builder#version}), Gateway API HTTPRoute and GRPCRoute attached to Services,
  * and the EndpointSlices of every Service the mesh routes to: ready pod IPs (serving ones when none
- * is ready) at the Service's port, labelled with {@code zone}, {@code node} and {@code pod}.
+ * is ready) at the Service's port, labelled with {@code zone}, {@code node} and {@code pod}, each
+ * carrying its pod's workload identity {@code spiffe://<trust-domain>/ns/<ns>/sa/<service-account>}
+ * (see {@link Builder#endpointIdentities}). A kind the cluster does not serve is looked for again
+ * every {@linkplain Builder#discoveryInterval discovery interval}, so installing its CRD later
+ * needs no restart.
  *
  * <p>An invalid resource is reported to {@link dev.meshwork.MeshListener#configRejected} and its
- * previous version stays in force. When the API server goes away, the last config and endpoints
- * stay, the outage is reported to {@link dev.meshwork.MeshListener#sourceFailed}, and the informers
- * reconnect and resynchronise on their own. Thread-safe.
+ * previous version stays in force. When the API server cannot be reached at startup, the failure is
+ * reported to {@link dev.meshwork.MeshListener#sourceFailed} and the connection is retried with
+ * jittered backoff. When it goes away later, the last config and endpoints stay, the outage is
+ * reported, and the informers reconnect and resynchronise on their own. Thread-safe.
  *
  * <pre>{@code
  * Mesh mesh = Mesh.builder()
@@ -45,50 +43,17 @@ import org.jspecify.annotations.Nullable;
  */
 public final class KubernetesSource implements MeshSource {
 
-  private static final System.Logger LOG = System.getLogger(KubernetesSource.class.getName());
-  private static final long DEBOUNCE_MILLIS = 20;
-
   private final KubernetesClient client;
   private final boolean ownsClient;
   private final String namespace;
   private final Map<String, String> pinned;
-  private final Duration checkInterval;
-  private final ResourceStore store = new ResourceStore();
+  private final ApiServerConnection.Intervals intervals;
+  private final boolean watchPods;
   private final Informers informers = new Informers();
-  private final Informers.Events events =
-      new Informers.Events() {
-        @Override
-        public void upsert(String apiVersion, String kind, GenericKubernetesResource resource) {
-          KubernetesSource.this.upsert(apiVersion, kind, resource);
-        }
-
-        @Override
-        public void delete(String kind, GenericKubernetesResource resource) {
-          KubernetesSource.this.delete(kind, resource);
-        }
-
-        @Override
-        public void sliceChanged(EndpointSlice slice) {
-          KubernetesSource.this.sliceChanged(slice);
-        }
-
-        @Override
-        public boolean failed(Throwable error) {
-          onFailure(error);
-          return !closed;
-        }
-      };
   private final ServiceEndpoints endpoints;
   private @Nullable ScheduledExecutorService executor;
-  private @Nullable SourceContext context;
-  private @Nullable ResourceParser parser;
-  private @Nullable MeshConfig published;
-  private Set<String> reported = Set.of();
-  private boolean synced;
-  private boolean pending;
-  private boolean failing;
-  private volatile boolean closed;
-  private long retryMillis = 500;
+  private @Nullable NamespaceMirror mirror;
+  private @Nullable ApiServerConnection connection;
 
   private KubernetesSource(Builder b) {
     this.client = b.client;
@@ -98,8 +63,10 @@ public final class KubernetesSource implements MeshSource {
             ? b.namespace
             : Objects.requireNonNullElse(client.getNamespace(), ServiceName.DEFAULT_NAMESPACE);
     this.pinned = Map.copyOf(b.pinned);
-    this.endpoints = new ServiceEndpoints(namespace, b.portName);
-    this.checkInterval = b.checkInterval;
+    this.watchPods = b.endpointIdentities;
+    this.endpoints =
+        new ServiceEndpoints(namespace, b.portName, b.endpointIdentities ? b.trustDomain : null);
+    this.intervals = new ApiServerConnection.Intervals(b.checkInterval, b.discoveryInterval);
   }
 
   public static Builder builder(KubernetesClient client) {
@@ -123,8 +90,9 @@ public final class KubernetesSource implements MeshSource {
 
   @Override
   public synchronized void start(SourceContext context) {
-    this.context = context;
-    this.parser = new ResourceParser(namespace);
+    if (executor != null) {
+      throw new IllegalStateException(name() + " was already started");
+    }
     ScheduledExecutorService e =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -132,148 +100,62 @@ public final class KubernetesSource implements MeshSource {
               t.setDaemon(true);
               return t;
             });
-    this.executor = e;
-    context.onServicesChanged(this::servicesChanged);
-    e.execute(this::connect);
+    executor = e;
+    NamespaceMirror m = new NamespaceMirror(namespace, context, endpoints, informers, e);
+    mirror = m;
+    connection =
+        new ApiServerConnection(
+            client,
+            namespace,
+            pinned,
+            watchPods,
+            informers,
+            m,
+            e,
+            intervals,
+            context.random(),
+            new ApiServerConnection.Listener() {
+              @Override
+              public void synced() {
+                m.synced();
+              }
+
+              @Override
+              public void failed(Throwable error) {
+                context.reportFailure(error);
+              }
+
+              @Override
+              public void recovered() {
+                context.reportRecovered();
+              }
+            });
+    context.onServicesChanged(m::servicesChanged);
+    connection.start();
   }
 
-  /** Starts the informers; retried with backoff until discovery and the first listing work. */
-  private void connect() {
-    CompletableFuture<Void> listed;
-    try {
-      listed = informers.start(client, namespace, pinned, events);
-    } catch (RuntimeException e) {
-      onFailure(e);
-      if (!closed) {
-        Objects.requireNonNull(executor)
-            .schedule(this::connect, retryMillis, TimeUnit.MILLISECONDS);
-        retryMillis = Math.min(retryMillis * 2, 30_000);
-      }
-      return;
-    }
-    listed.whenComplete((ok, error) -> execute(this::synced));
-  }
-
-  private void upsert(String apiVersion, String kind, GenericKubernetesResource r) {
-    Map<String, Object> doc = ApiVersions.document(apiVersion, kind, r);
-    synchronized (this) {
-      try {
-        Resource parsed = Objects.requireNonNull(parser).parse(Node.root("", doc), "kubernetes");
-        if (parsed != null) {
-          store.put(bucket(kind, r), List.of(parsed));
-        }
-      } catch (ConfigException e) {
-        // The resource's previous version, if any, stays in force.
-        Objects.requireNonNull(context).rejectConfig(e);
-        return;
-      }
-      schedule();
-    }
-  }
-
-  private synchronized void delete(String kind, GenericKubernetesResource r) {
-    if (store.remove(bucket(kind, r))) {
-      schedule();
-    }
-  }
-
-  private static String bucket(String kind, GenericKubernetesResource r) {
-    return kind + "/" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
-  }
-
-  private synchronized void sliceChanged(EndpointSlice slice) {
-    String service = EndpointSlices.service(slice);
-    if (service != null) {
-      endpoints.changed(service);
-      schedule();
-    }
-  }
-
-  private synchronized void servicesChanged(Set<ServiceName> services) {
-    endpoints.watch(services);
-    schedule();
-  }
-
-  private synchronized void schedule() {
-    if (!pending && !closed && executor != null) {
-      pending = true;
-      executor.schedule(this::flush, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  private void execute(Runnable task) {
-    ScheduledExecutorService e = executor;
-    if (e != null && !closed) {
-      e.execute(task);
-    }
-  }
-
-  private synchronized void synced() {
-    if (closed || synced) {
-      return;
-    }
-    synced = true;
-    flush();
-    Objects.requireNonNull(context).ready();
-    Objects.requireNonNull(executor)
-        .scheduleWithFixedDelay(
-            this::checkWatches,
-            checkInterval.toMillis(),
-            checkInterval.toMillis(),
-            TimeUnit.MILLISECONDS);
-  }
-
-  /** Publishes what changed since the last flush; nothing before the first complete listing. */
-  private synchronized void flush() {
-    pending = false;
-    if (!synced || closed) {
-      return;
-    }
-    SourceContext ctx = Objects.requireNonNull(context);
-    Compiler.Result result = store.compile();
-    Set<String> now = new HashSet<>();
-    for (ConfigException problem : result.problems()) {
-      now.add(problem.getMessage());
-      if (!reported.contains(problem.getMessage())) {
-        ctx.rejectConfig(problem);
-      }
-    }
-    reported = now;
-    if (!result.config().equals(published)) {
-      published = result.config();
-      ctx.publishConfig(result.config());
-    }
-    endpoints.publish(ctx, informers.slices());
-  }
-
-  private synchronized void checkWatches() {
-    if (informers.watching()) {
-      if (failing) {
-        failing = false;
-        Objects.requireNonNull(context).reportRecovered();
-      }
-    } else {
-      onFailure(new java.io.IOException(name() + ": lost the watch on the API server"));
-    }
-  }
-
-  private synchronized void onFailure(Throwable error) {
-    if (!failing && !closed) {
-      failing = true;
-      LOG.log(System.Logger.Level.WARNING, name() + ": " + error, error);
-      Objects.requireNonNull(context).reportFailure(error);
-    }
+  /** The kinds watched now (those the cluster served when last looked), for inspection. */
+  public Set<String> watchedKinds() {
+    return informers.kinds();
   }
 
   @Override
   public void close() {
+    NamespaceMirror m;
+    ApiServerConnection c;
     synchronized (this) {
-      closed = true;
+      m = mirror;
+      c = connection;
       if (executor != null) {
         executor.shutdownNow();
       }
     }
-    informers.stop();
+    if (m != null) {
+      m.close();
+    }
+    if (c != null) {
+      c.close();
+    }
     if (ownsClient) {
       client.close();
     }
@@ -292,6 +174,9 @@ public final class KubernetesSource implements MeshSource {
     private final Map<String, String> pinned = new HashMap<>();
     private @Nullable String portName;
     private Duration checkInterval = Duration.ofSeconds(1);
+    private Duration discoveryInterval = Duration.ofSeconds(30);
+    private boolean endpointIdentities = true;
+    private String trustDomain = "cluster.local";
 
     private Builder(KubernetesClient client, boolean ownsClient) {
       this.client = client;
@@ -326,6 +211,34 @@ public final class KubernetesSource implements MeshSource {
     /** How often the informers' connections are checked, to report outages; default 1 s. */
     public Builder healthCheckInterval(Duration interval) {
       this.checkInterval = SmiFileSource.Builder.positive(interval, "healthCheckInterval");
+      return this;
+    }
+
+    /**
+     * How often kinds the cluster did not serve are looked for again, so that a CRD installed after
+     * startup is watched without a restart; default 30 s.
+     */
+    public Builder discoveryInterval(Duration interval) {
+      this.discoveryInterval = SmiFileSource.Builder.positive(interval, "discoveryInterval");
+      return this;
+    }
+
+    /**
+     * Whether endpoints carry the identity of the pod behind them, {@code
+     * spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>}, so that mTLS can check each
+     * peer; default true. The source then also watches the namespace's pods (keeping only their
+     * service accounts), which needs RBAC permission to list and watch pods; without it, endpoints
+     * carry no identity and a warning is logged once.
+     */
+    public Builder endpointIdentities(boolean endpointIdentities) {
+      this.endpointIdentities = endpointIdentities;
+      return this;
+    }
+
+    /** The SPIFFE trust domain of endpoint identities; default {@code cluster.local}. */
+    public Builder trustDomain(String trustDomain) {
+      SpiffeId.kubernetes(Objects.requireNonNull(trustDomain, "trustDomain"), "ns", "sa");
+      this.trustDomain = trustDomain;
       return this;
     }
 

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.meshwork.Backend;
+import dev.meshwork.ConfigException;
 import dev.meshwork.MeshConfig;
 import dev.meshwork.MeshRequest;
+import dev.meshwork.PathRewrite;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceName;
 import java.time.Duration;
@@ -176,7 +178,7 @@ class GatewayRoutesTest {
                     "r.yaml", base.replace("type: RequestHeaderModifier", "type: RequestMirror")))
         .hasMessage(
             "r.yaml: HTTPRoute default/reviews: spec.rules[0].filters[0].type: \"RequestMirror\""
-                + " (expected RequestHeaderModifier (the only filter the mesh applies))");
+                + " (expected RequestHeaderModifier or URLRewrite (the filters the mesh applies))");
     assertThatThrownBy(
             () -> parser.parseAll("r.yaml", base.replace("request: 10s", "request: 10 seconds")))
         .hasMessage(
@@ -185,5 +187,78 @@ class GatewayRoutesTest {
     assertThatThrownBy(
             () -> parser.parseAll("r.yaml", base.replace("value: \"[0-9]+\"", "value: \"[0-9\"")))
         .hasMessageContaining("spec.rules[0].matches[0].queryParams[0].value: \"[0-9\"");
+  }
+
+  private static Route named(String name) {
+    return routes(compile("authored/httproute-rewrite.yaml"), "books").stream()
+        .filter(r -> r.name().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void replacePrefixMatchReplacesThePrefixEachMatchOfTheRuleMatched() {
+    Route api = named("v1-to-v2.matches[0]");
+    Route legacy = named("v1-to-v2.matches[1]");
+
+    assertThat(api.pathRewrite()).isEqualTo(PathRewrite.replacePrefix("/api/v1", "/api/v2"));
+    assertThat(api.pathRewrite().apply("/api/v1/books/7")).isEqualTo("/api/v2/books/7");
+    assertThat(api.pathRewrite().apply("/api/v1")).isEqualTo("/api/v2");
+    assertThat(legacy.pathRewrite()).isEqualTo(PathRewrite.replacePrefix("/legacy/", "/api/v2"));
+    assertThat(legacy.pathRewrite().apply("/legacy/books")).isEqualTo("/api/v2/books");
+    // The other filter of the rule still applies.
+    assertThat(api.requestHeaders().set()).isEqualTo(Map.of("x-rewritten", "true"));
+  }
+
+  @Test
+  void replaceFullPathReplacesTheWholePathAndARuleWithoutMatchesRewritesFromTheRoot() {
+    Route health = named("health");
+    Route rest = named("everything-else");
+
+    assertThat(health.pathRewrite()).isEqualTo(PathRewrite.replaceFull("/internal/status"));
+    assertThat(health.pathRewrite().apply("/healthz")).isEqualTo("/internal/status");
+    assertThat(rest.pathRewrite()).isEqualTo(PathRewrite.replacePrefix("/", "/books"));
+    assertThat(rest.pathRewrite().apply("/7/reviews")).isEqualTo("/books/7/reviews");
+  }
+
+  @Test
+  void aHostnameRewriteIsRejectedNamingTheField() {
+    String yaml =
+        Fixtures.read("authored/httproute-rewrite.yaml")
+            .replace(
+                "path: {type: ReplaceFullPath, replaceFullPath: /internal/status}",
+                "hostname: status.internal");
+
+    assertThatThrownBy(() -> parser.parseAll("r.yaml", yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "r.yaml: HTTPRoute default/books: spec.rules[1].filters[0].urlRewrite.hostname:"
+                + " \"status.internal\" (expected no hostname rewrite (the mesh sends to the"
+                + " backend Service; only path rewrites are applied))");
+  }
+
+  @Test
+  void replacePrefixMatchOnAnExactMatchAndRelativePathsAreRejected() {
+    String base = Fixtures.read("authored/httproute-rewrite.yaml");
+
+    assertThatThrownBy(
+            () ->
+                parser.parseAll(
+                    "r.yaml",
+                    base.replace(
+                        "path: {type: ReplaceFullPath, replaceFullPath: /internal/status}",
+                        "path: {type: ReplacePrefixMatch, replacePrefixMatch: /internal}")))
+        .hasMessage(
+            "r.yaml: HTTPRoute default/books: spec.rules[1].filters[0].urlRewrite.path.type:"
+                + " \"ReplacePrefixMatch\" (expected ReplaceFullPath (ReplacePrefixMatch needs"
+                + " every match of the rule to be a PathPrefix match))");
+    assertThatThrownBy(
+            () ->
+                parser.parseAll(
+                    "r.yaml",
+                    base.replace("replacePrefixMatch: /books", "replacePrefixMatch: books")))
+        .hasMessage(
+            "r.yaml: HTTPRoute default/books: spec.rules[2].filters[0].urlRewrite.path"
+                + ".replacePrefixMatch: \"books\" (expected a path starting with /)");
   }
 }

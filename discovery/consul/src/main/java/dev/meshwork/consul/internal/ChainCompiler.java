@@ -1,13 +1,11 @@
 package dev.meshwork.consul.internal;
 
 import dev.meshwork.Backend;
-import dev.meshwork.Balancer;
 import dev.meshwork.ConfigException;
 import dev.meshwork.MeshConfig;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceConfig;
 import dev.meshwork.ServiceName;
-import dev.meshwork.Subset;
 import dev.meshwork.consul.internal.ServiceRouter.Destination;
 import dev.meshwork.consul.internal.ServiceRouter.RouterRoute;
 import java.time.Duration;
@@ -27,10 +25,12 @@ import org.jspecify.annotations.Nullable;
  * to another service with its own splitter is flattened with weights multiplied; a resolver {@code
  * Redirect} substitutes its target; no subset means the resolver's {@code DefaultSubset}.
  *
- * <p>What core cannot express is reported as a warning (and ignored) when ignoring it only loses an
- * optimisation or a fallback ({@code Failover}, {@code ConnectTimeout}, ring-hash balancing), and
- * rejected when ignoring it would send traffic elsewhere (a redirect to another datacenter, peer or
- * partition). Pure; not thread-safe.
+ * <p>{@code PrefixRewrite} becomes the route's path rewrite; {@code Failover} targets in the local
+ * datacenter and partition become the service's failover targets ({@link FailoverTargets}). What
+ * core cannot express is reported as a warning (and ignored) when ignoring it only loses an
+ * optimisation or a fallback (failover to another datacenter, peer or sameness group, {@code
+ * ConnectTimeout}, ring-hash balancing), and rejected when ignoring it would send traffic elsewhere
+ * (a redirect to another datacenter, peer or partition). Pure; not thread-safe.
  */
 public final class ChainCompiler {
 
@@ -45,6 +45,7 @@ public final class ChainCompiler {
   private final Map<String, ServiceSplitter> splitters;
   private final Map<String, ServiceResolver> resolvers;
   private final String namespace;
+  private final @Nullable String datacenter;
   private final List<String> warnings = new ArrayList<>();
 
   /**
@@ -55,10 +56,24 @@ public final class ChainCompiler {
       Map<String, ServiceSplitter> splitters,
       Map<String, ServiceResolver> resolvers,
       String namespace) {
+    this(routers, splitters, resolvers, namespace, null);
+  }
+
+  /**
+   * @param datacenter the datacenter queried, when the agent was given one: failover targets in it
+   *     are local
+   */
+  public ChainCompiler(
+      Map<String, ServiceRouter> routers,
+      Map<String, ServiceSplitter> splitters,
+      Map<String, ServiceResolver> resolvers,
+      String namespace,
+      @Nullable String datacenter) {
     this.routers = routers;
     this.splitters = splitters;
     this.resolvers = resolvers;
     this.namespace = namespace;
+    this.datacenter = datacenter;
   }
 
   /**
@@ -81,23 +96,16 @@ public final class ChainCompiler {
     ServiceResolver resolver = resolvers.get(service);
     ServiceConfig.Builder b = ServiceConfig.builder(name).origin(origin(service));
     if (resolver != null) {
-      resolver
-          .subsets()
-          .forEach(
-              (subset, def) -> {
-                var filter = def.filter().predicate();
-                b.subset(
-                    Subset.matching(
-                        subset,
-                        def.filter().text() + (def.onlyPassing() ? " (only passing)" : ""),
-                        def.onlyPassing()
-                            ? e ->
-                                "passing".equals(e.label(EndpointLabels.HEALTH)) && filter.test(e)
-                            : filter));
-              });
-      b.timeout(positive(resolver.requestTimeout()));
-      b.balancer(balancer(resolver));
-      warnUnsupported(resolver);
+      ResolverSettings.apply(resolver, b, this::warn);
+      FailoverTargets.compile(
+              resolver,
+              datacenter,
+              (to, ns, subset, at) -> {
+                Target t = resolve(to, ns, subset, at, 0, 1);
+                return Backend.of(t.service(), 1).withSubset(t.subset());
+              },
+              this::warn)
+          .forEach(b::failover);
     }
     ServiceRouter router = routers.get(service);
     if (router != null) {
@@ -154,11 +162,6 @@ public final class ChainCompiler {
         !d.serviceSubset().isEmpty() || !d.namespace().isEmpty()
             ? List.of(resolve(target, d.namespace(), blankToNull(d.serviceSubset()), at, 0, 10000))
             : split(target, new LinkedHashSet<>(), 0, at);
-    if (!d.prefixRewrite().isEmpty()) {
-      warn(
-          at.field("PrefixRewrite"),
-          "is not supported (core routes do not rewrite paths); ignored");
-    }
     if (d.idleTimeout() != null) {
       warn(at.field("IdleTimeout"), "is not supported; ignored");
     }
@@ -173,6 +176,7 @@ public final class ChainCompiler {
             .timeout(timeout != null ? timeout : timeoutOf(targets))
             .retryPolicy(RouteCompiler.retryPolicy(d, at, warnings::add))
             .requestHeaders(d.requestHeaders().toModifier(at.field("RequestHeaders")))
+            .pathRewrite(RouteCompiler.pathRewrite(r.match(), d))
             .origin("consul service-router " + service);
     var match = RouteCompiler.match(r.match(), r.at().field("Match").field("HTTP"));
     if (!match.isAny()) {
@@ -294,37 +298,6 @@ public final class ChainCompiler {
     return max;
   }
 
-  private @Nullable Balancer balancer(ServiceResolver r) {
-    switch (r.loadBalancerPolicy()) {
-      case "":
-        return null;
-      case "least_request":
-        return Balancer.p2cPeakEwma();
-      case "random":
-      case "round_robin":
-        return Balancer.weighted();
-      default:
-        warn(
-            r.at().field("LoadBalancer").field("Policy"),
-            "is not supported (no consistent hashing); the mesh's default balancer is used");
-        return null;
-    }
-  }
-
-  private void warnUnsupported(ServiceResolver r) {
-    if (!r.failover().isEmpty()) {
-      warn(
-          r.at().field("Failover"),
-          "is not supported; requests to a subset with no healthy instance fail instead of"
-              + " failing over");
-    }
-    if (r.connectTimeout() != null) {
-      warn(
-          r.at().field("ConnectTimeout"),
-          "is set on the client's transport, not by the mesh; ignored");
-    }
-  }
-
   private void checkPartition(String partition, Json at) {
     if (!partition.isEmpty() && !partition.equals("default")) {
       throw at.error("the local partition (meshwork does not route across admin partitions)");
@@ -343,7 +316,7 @@ public final class ChainCompiler {
     }
   }
 
-  private static @Nullable Duration positive(@Nullable Duration d) {
+  static @Nullable Duration positive(@Nullable Duration d) {
     return d == null || d.isZero() || d.isNegative() ? null : d;
   }
 

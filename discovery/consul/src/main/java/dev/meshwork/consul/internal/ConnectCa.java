@@ -1,6 +1,7 @@
 package dev.meshwork.consul.internal;
 
 import dev.meshwork.ConfigException;
+import dev.meshwork.SpiffeId;
 import dev.meshwork.X509Identity;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -79,6 +80,33 @@ public final class ConnectCa {
         json.string("ServiceURI", ""),
         instant(json, "ValidAfter"),
         instant(json, "ValidBefore"));
+  }
+
+  /**
+   * The CA's SPIFFE trust domain: {@code TrustDomain}, or, from Consul versions that do not send
+   * it, the trust domain of the active root's SPIFFE ID (Consul's roots carry {@code
+   * spiffe://<td>}).
+   *
+   * @throws ConfigException when neither says
+   */
+  public static String trustDomain(Roots roots, Json at) {
+    if (!roots.trustDomain().isEmpty()) {
+      return roots.trustDomain();
+    }
+    for (X509Certificate anchor : roots.anchors()) {
+      SpiffeId id = X509Identity.spiffeIdOf(anchor);
+      if (id != null) {
+        return id.trustDomain();
+      }
+    }
+    throw at.field("TrustDomain").error("a trust domain (or roots with a SPIFFE ID)");
+  }
+
+  /** Whether Consul answered that Connect is not enabled on this cluster. */
+  public static boolean isConnectDisabled(Throwable error) {
+    return error instanceof ConsulCallException
+        && ((ConsulCallException) error).status() == 500
+        && String.valueOf(error.getMessage()).contains("Connect must be enabled");
   }
 
   /** The identity for TLS: the leaf's chain (plus the active intermediates) and the roots. */

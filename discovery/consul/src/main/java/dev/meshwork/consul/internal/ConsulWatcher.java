@@ -1,7 +1,6 @@
 package dev.meshwork.consul.internal;
 
 import dev.meshwork.AccessRule;
-import dev.meshwork.ConfigException;
 import dev.meshwork.Endpoint;
 import dev.meshwork.ServiceName;
 import dev.meshwork.SourceContext;
@@ -21,8 +20,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a running {@code ConsulSource} does: one health watch and three config-entry watches per
  * service (so a change to one service wakes only its own watches), one intentions watch per local
- * destination, all publishing into the mesh through the {@link SourceContext}. Services are watched
- * while the mesh routes them or while they were configured explicitly. Thread-safe.
+ * destination, and one watch of the Connect CA roots for the trust domain of endpoint identities,
+ * all publishing into the mesh through the {@link SourceContext}. Services are watched while the
+ * mesh routes them, while config entries send requests to them, or because they were configured
+ * explicitly. Thread-safe.
  */
 public final class ConsulWatcher {
 
@@ -34,9 +35,12 @@ public final class ConsulWatcher {
       boolean configEntries,
       Set<String> intentionDestinations,
       AccessRule.@Nullable Action defaultIntentionPolicy,
-      @Nullable String namespace) {}
+      @Nullable String namespace,
+      boolean endpointIdentities) {}
 
+  private static final System.Logger LOG = System.getLogger(ConsulWatcher.class.getName());
   private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final String ROOTS_KEY = "connect-roots:";
 
   private final Options options;
   private final SourceContext context;
@@ -45,10 +49,10 @@ public final class ConsulWatcher {
   private final ExecutorService healthThreads;
   private final HealthFetcher health;
   private final EntryWatches entries;
+  private final EndpointIdentities identities;
   private final Map<String, List<BlockingWatch<?, ?>>> watches = new ConcurrentHashMap<>();
-  private final Set<String> awaitingFirstAnswer = ConcurrentHashMap.newKeySet();
+  private final ReportingWatches reporting;
   private volatile boolean closed;
-  private volatile boolean ready;
 
   public ConsulWatcher(Options options, SourceContext context) {
     this.options = options;
@@ -63,7 +67,9 @@ public final class ConsulWatcher {
               return t;
             });
     this.health = new HealthFetcher(options.agent(), options.settings(), healthThreads);
-    this.entries = new EntryWatches(context, namespace);
+    this.entries = new EntryWatches(context, namespace, options.agent().datacenter());
+    this.identities = new EndpointIdentities(context, options.agent().datacenter());
+    this.reporting = new ReportingWatches(context, options.settings());
   }
 
   public void start() {
@@ -74,8 +80,11 @@ public final class ConsulWatcher {
     for (String destination : options.intentionDestinations()) {
       starts.add(() -> watchIntentions(destination));
     }
+    if (options.endpointIdentities()) {
+      starts.add(this::watchTrustDomain);
+    }
     if (starts.isEmpty()) {
-      markReady();
+      reporting.markReady();
     }
     starts.forEach(Runnable::run);
     context.onServicesChanged(this::servicesChanged);
@@ -86,6 +95,7 @@ public final class ConsulWatcher {
       return;
     }
     Set<String> wanted = new HashSet<>(options.services());
+    wanted.addAll(entries.referencedServices());
     for (ServiceName s : routed) {
       if (s.namespace().equals(namespace)) {
         wanted.add(s.name());
@@ -95,11 +105,12 @@ public final class ConsulWatcher {
       watchService(s);
     }
     for (String s : new ArrayList<>(watches.keySet())) {
-      if (!s.startsWith("intentions:") && !wanted.contains(s)) {
+      if (isService(s) && !wanted.contains(s)) {
         List<BlockingWatch<?, ?>> gone = watches.remove(s);
         if (gone != null) {
           gone.forEach(BlockingWatch::close);
           entries.forget(s);
+          identities.forget(ServiceName.of(s, namespace));
         }
       }
     }
@@ -116,26 +127,39 @@ public final class ConsulWatcher {
             "health " + service,
             health.fetcher(service),
             health.parser(service),
-            (List<Endpoint> endpoints) -> context.publishEndpoints(name, endpoints)));
+            (List<Endpoint> endpoints) -> identities.publish(name, endpoints)));
     if (options.configEntries()) {
       group.add(
-          entry("service-router", service, ServiceRouter::parse, e -> entries.router(service, e)));
+          entry(
+              "service-router",
+              service,
+              ServiceRouter::parse,
+              e -> referenced(() -> entries.router(service, e))));
       group.add(
           entry(
               "service-splitter",
               service,
               ServiceSplitter::parse,
-              e -> entries.splitter(service, e)));
+              e -> referenced(() -> entries.splitter(service, e))));
       group.add(
           entry(
               "service-resolver",
               service,
               ServiceResolver::parse,
-              e -> entries.resolver(service, e)));
+              e -> referenced(() -> entries.resolver(service, e))));
     }
     if (watches.putIfAbsent(service, group) == null) {
       group.forEach(BlockingWatch::start);
     }
+  }
+
+  /**
+   * Applies an entry, then watches the services the entries now send requests to, so that a
+   * destination's subset can be resolved without waiting for the mesh to route that service.
+   */
+  private void referenced(Runnable update) {
+    update.run();
+    entries.referencedServices().forEach(this::watchService);
   }
 
   private interface EntryParser<T> {
@@ -189,6 +213,46 @@ public final class ConsulWatcher {
     }
   }
 
+  /**
+   * Watches the Connect CA roots for the trust domain of endpoint identities. An agent without
+   * Connect answers 500 "Connect must be enabled"; then endpoints carry no identity, the watch
+   * stops, and nothing is reported as failing.
+   */
+  private void watchTrustDomain() {
+    String path = "/v1/agent/connect/ca/roots";
+    java.util.concurrent.atomic.AtomicReference<BlockingWatch<?, ?>> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    BlockingWatch<RawBody, String> w =
+        reporting.watch(
+            "connect roots",
+            index -> http.get(path, Map.of(), index, Set.of()),
+            reply -> {
+              Json json = Json.parse("consul " + path, reply.body());
+              return ConnectCa.trustDomain(ConnectCa.parseRoots(json), json);
+            },
+            identities::trustDomain,
+            error -> {
+              if (!ConnectCa.isConnectDisabled(error)) {
+                return false;
+              }
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "consul {0}: Connect is not enabled; endpoints carry no identity",
+                  options.agent().authority());
+              self.get().close();
+              return true;
+            });
+    self.set(w);
+    if (watches.putIfAbsent(ROOTS_KEY, List.of(w)) == null) {
+      w.start();
+    }
+  }
+
+  /** Whether a key of {@link #watches} is a service's (the others are intentions and roots). */
+  private static boolean isService(String key) {
+    return !key.startsWith("intentions:") && !key.equals(ROOTS_KEY);
+  }
+
   private AccessRule.Action defaultPolicy(Reply<?> reply) {
     if (options.defaultIntentionPolicy() != null) {
       return options.defaultIntentionPolicy();
@@ -204,59 +268,13 @@ public final class ConsulWatcher {
       BlockingWatch.Fetcher<R> fetcher,
       BlockingWatch.Parser<R, T> parser,
       java.util.function.Consumer<T> onChange) {
-    if (!ready) {
-      awaitingFirstAnswer.add(name);
-    }
-    return new BlockingWatch<>(
-        name,
-        fetcher,
-        parser,
-        new BlockingWatch.Handler<T>() {
-          @Override
-          public void changed(T value, Reply<?> reply) {
-            onChange.accept(value);
-            answered(name);
-          }
-
-          @Override
-          public void rejected(ConfigException error) {
-            context.rejectConfig(error);
-            answered(name);
-          }
-
-          @Override
-          public void failed(Throwable error) {
-            context.reportFailure(error);
-          }
-
-          @Override
-          public void recovered() {
-            context.reportRecovered();
-          }
-        },
-        options.settings(),
-        context.scheduler(),
-        context.ticker(),
-        context.random());
-  }
-
-  private void answered(String watch) {
-    if (awaitingFirstAnswer.remove(watch) && awaitingFirstAnswer.isEmpty()) {
-      markReady();
-    }
-  }
-
-  private synchronized void markReady() {
-    if (!ready) {
-      ready = true;
-      context.ready();
-    }
+    return reporting.watch(name, fetcher, parser, onChange, error -> false);
   }
 
   /** The services watched now, for tests and inspection. */
   public Set<String> watchedServices() {
     Set<String> out = new HashSet<>(watches.keySet());
-    out.removeIf(s -> s.startsWith("intentions:"));
+    out.removeIf(s -> !isService(s));
     return out;
   }
 

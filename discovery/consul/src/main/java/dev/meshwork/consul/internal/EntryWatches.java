@@ -23,6 +23,7 @@ final class EntryWatches {
 
   private final SourceContext context;
   private final String namespace;
+  private final @Nullable String datacenter;
   private final Map<String, ServiceRouter> routers = new LinkedHashMap<>();
   private final Map<String, ServiceSplitter> splitters = new LinkedHashMap<>();
   private final Map<String, ServiceResolver> resolvers = new LinkedHashMap<>();
@@ -30,9 +31,10 @@ final class EntryWatches {
   private final Set<String> warned = new HashSet<>();
   private @Nullable MeshConfig published;
 
-  EntryWatches(SourceContext context, String namespace) {
+  EntryWatches(SourceContext context, String namespace, @Nullable String datacenter) {
     this.context = context;
     this.namespace = namespace;
+    this.datacenter = datacenter;
   }
 
   synchronized void router(String service, @Nullable ServiceRouter entry) {
@@ -82,7 +84,8 @@ final class EntryWatches {
                   new HashMap<>(routers),
                   new HashMap<>(splitters),
                   new HashMap<>(resolvers),
-                  namespace)
+                  namespace,
+                  datacenter)
               .compile();
     } catch (ConfigException e) {
       context.rejectConfig(e);
@@ -99,6 +102,41 @@ final class EntryWatches {
     if (!next.equals(published)) {
       published = next;
       context.publishConfig(next);
+    }
+  }
+
+  /**
+   * The services of the local namespace that the entries send requests to: route and split
+   * destinations, redirect and failover targets. They are watched even before the entries compile,
+   * since their resolvers may be what a destination's subset needs.
+   */
+  synchronized Set<String> referencedServices() {
+    Set<String> out = new HashSet<>();
+    for (ServiceRouter r : routers.values()) {
+      for (ServiceRouter.RouterRoute route : r.routes()) {
+        addLocal(out, route.destination().service(), route.destination().namespace());
+      }
+    }
+    for (ServiceSplitter s : splitters.values()) {
+      for (ServiceSplitter.Split split : s.splits()) {
+        addLocal(out, split.service(), split.namespace());
+      }
+    }
+    for (ServiceResolver r : resolvers.values()) {
+      if (r.redirect() != null) {
+        addLocal(out, r.redirect().service(), r.redirect().namespace());
+      }
+      for (ServiceResolver.Failover f : r.failover().values()) {
+        addLocal(out, f.service(), f.namespace());
+        f.targets().forEach(t -> addLocal(out, t.service(), t.namespace()));
+      }
+    }
+    return out;
+  }
+
+  private static void addLocal(Set<String> out, String service, String namespace) {
+    if (!service.isEmpty() && namespace.isEmpty()) {
+      out.add(service);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.meshwork.consul.internal;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.meshwork.PathRewrite;
 import dev.meshwork.RequestMatch;
 import dev.meshwork.RetryPolicy;
 import dev.meshwork.StringMatch;
@@ -15,8 +16,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Compiles the parts of a service-router route that map one to one onto core: {@code Match.HTTP}
- * into a {@link RequestMatch} (regexes with RE2/J, full match as Envoy does), and the retry fields
- * of a {@code Destination} into a {@link RetryPolicy}.
+ * into a {@link RequestMatch} (regexes with RE2/J, full match as Envoy does), {@code PrefixRewrite}
+ * into a {@link PathRewrite}, and the retry fields of a {@code Destination} into a {@link
+ * RetryPolicy}.
  */
 final class RouteCompiler {
 
@@ -73,11 +75,33 @@ final class RouteCompiler {
   }
 
   /**
+   * The destination's {@code PrefixRewrite}, or null. Envoy swaps the matched part of the path: the
+   * {@code PathPrefix} (core replaces it segment by segment, so {@code /admin} rewrites {@code
+   * /admin/x} but not {@code /administrator}, and never leaves a doubled slash where Envoy would),
+   * or the whole path for {@code PathExact}.
+   */
+  static @Nullable PathRewrite pathRewrite(HttpMatch match, Destination d) {
+    if (d.prefixRewrite().isEmpty()) {
+      return null;
+    }
+    if (!match.pathExact().isEmpty()) {
+      return PathRewrite.replaceFull(d.prefixRewrite());
+    }
+    return PathRewrite.replacePrefix(match.pathPrefix(), d.prefixRewrite());
+  }
+
+  /**
    * The route's retry policy, or null when the destination sets no retry field (the mesh's default
-   * applies). {@code NumRetries} retries on top of the first attempt (Envoy's default of one retry
-   * when only conditions are given); statuses from {@code RetryOnStatusCodes} and {@code RetryOn}.
-   * Connection failures are always retryable in core, so {@code RetryOnConnectFailure}, {@code
-   * reset}, {@code connect-failure} and {@code refused-stream} need no translation.
+   * applies). As Consul configures Envoy: {@code NumRetries} retries on top of the first attempt
+   * (Envoy's default of one retry when only conditions are given); statuses from {@code
+   * RetryOnStatusCodes} and {@code RetryOn}.
+   *
+   * <p>Requests that could not be sent at all (connection refused, no route) are retried only when
+   * Consul would have Envoy retry them: {@code RetryOnConnectFailure} (false by default in Consul)
+   * or a {@code RetryOn} condition that covers connection failures ({@code connect-failure}, {@code
+   * reset}, {@code 5xx}, {@code gateway-error}). So a route that sets only {@code NumRetries} or
+   * {@code RetryOnStatusCodes} does not retry connection failures, unlike the mesh's default
+   * policy.
    */
   static @Nullable RetryPolicy retryPolicy(Destination d, Json at, Consumer<String> warn) {
     boolean conditions =
@@ -87,15 +111,22 @@ final class RouteCompiler {
     }
     TreeSet<Integer> statuses = new TreeSet<>(d.retryOnStatusCodes());
     TreeSet<Integer> grpc = new TreeSet<>();
+    boolean connectFailures = d.retryOnConnectFailure();
     for (String on : d.retryOn()) {
       switch (on) {
         case "5xx":
           for (int s = 500; s <= 599; s++) {
             statuses.add(s);
           }
+          connectFailures = true;
           break;
         case "gateway-error":
           statuses.addAll(List.of(502, 503, 504));
+          connectFailures = true;
+          break;
+        case "connect-failure":
+        case "reset":
+          connectFailures = true;
           break;
         case "retriable-4xx":
           statuses.add(409);
@@ -123,11 +154,11 @@ final class RouteCompiler {
                   + ".RetryOn: \"envoy-ratelimited\" has no meaning"
                   + " without Envoy's rate limiter and is ignored");
           break;
-        default: // reset, connect-failure, refused-stream: connection errors, always retried
+        default: // refused-stream: an HTTP/2 stream the server refused, a retryable failure
           break;
       }
     }
-    RetryPolicy.Builder b = RetryPolicy.builder();
+    RetryPolicy.Builder b = RetryPolicy.builder().retryConnectFailures(connectFailures);
     int retries = d.numRetries() == 0 ? 1 : d.numRetries();
     b.maxAttempts(Math.min(retries + 1, 100));
     if (!statuses.isEmpty() || !d.retryOn().isEmpty() || d.retryOnConnectFailure()) {

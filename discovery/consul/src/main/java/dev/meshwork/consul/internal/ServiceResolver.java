@@ -40,13 +40,28 @@ public record ServiceResolver(
       String samenessGroup,
       Json at) {}
 
-  /** {@code Failover[key]}: where requests go when the subset has no healthy instance. */
+  /**
+   * {@code Failover[key]}: where requests go when the subset has no healthy instance. Either the
+   * legacy form ({@code Service}, {@code ServiceSubset}, {@code Namespace}, {@code Datacenters}),
+   * or {@code Targets}, or a {@code SamenessGroup}; empty strings for absent fields.
+   */
   public record Failover(
       String service,
       String serviceSubset,
       String namespace,
       List<String> datacenters,
-      int targets,
+      List<FailoverTarget> targets,
+      String samenessGroup,
+      Json at) {}
+
+  /** One of {@code Failover[key].Targets}; empty strings for absent fields. */
+  public record FailoverTarget(
+      String service,
+      String serviceSubset,
+      String namespace,
+      String partition,
+      String datacenter,
+      String peer,
       Json at) {}
 
   public static ServiceResolver parse(String name, Json json) {
@@ -102,16 +117,7 @@ public record ServiceResolver(
                 throw f.error(
                     "a Failover key that is \"*\" or one of the Subsets " + subsets.keySet());
               }
-              f.requireObject();
-              failover.put(
-                  key,
-                  new Failover(
-                      f.string("Service", ""),
-                      f.string("ServiceSubset", ""),
-                      f.string("Namespace", ""),
-                      List.copyOf(f.strings("Datacenters")),
-                      f.array("Targets").size(),
-                      f));
+              failover.put(key, parseFailover(f));
             });
     if (redirect != null && !failover.isEmpty()) {
       throw json.field("Failover")
@@ -128,6 +134,47 @@ public record ServiceResolver(
         json.duration("RequestTimeout", null),
         policy,
         json);
+  }
+
+  /** Validated as Consul does: not empty, and {@code Targets} only on its own. */
+  private static Failover parseFailover(Json f) {
+    f.requireObject();
+    List<FailoverTarget> targets = new ArrayList<>();
+    for (Json t : f.array("Targets")) {
+      t.requireObject();
+      targets.add(
+          new FailoverTarget(
+              t.string("Service", ""),
+              t.string("ServiceSubset", ""),
+              t.string("Namespace", ""),
+              t.string("Partition", ""),
+              t.string("Datacenter", ""),
+              t.string("Peer", ""),
+              t));
+    }
+    Failover failover =
+        new Failover(
+            f.string("Service", ""),
+            f.string("ServiceSubset", ""),
+            f.string("Namespace", ""),
+            List.copyOf(f.strings("Datacenters")),
+            List.copyOf(targets),
+            f.string("SamenessGroup", ""),
+            f);
+    boolean legacy =
+        !failover.service().isEmpty()
+            || !failover.serviceSubset().isEmpty()
+            || !failover.namespace().isEmpty()
+            || !failover.datacenters().isEmpty();
+    if (!targets.isEmpty() && legacy) {
+      throw f.field("Targets")
+          .error("Targets alone (they exclude Service, ServiceSubset, Namespace and Datacenters)");
+    }
+    if (!legacy && targets.isEmpty() && failover.samenessGroup().isEmpty()) {
+      throw f.error(
+          "one of Service, ServiceSubset, Namespace, Targets, SamenessGroup or Datacenters");
+    }
+    return failover;
   }
 
   /** Subset names, for messages. */

@@ -11,8 +11,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * A {@code service-router} config entry, validated as Consul validates it: paths start with {@code
  * /}, at most one path matcher, header and query matchers have a name and exactly one operator,
- * methods are HTTP methods without repeats, {@code PrefixRewrite} only with a path match, known
- * {@code RetryOn} values. Regexes are checked where they are compiled ({@link RouteCompiler}).
+ * methods are HTTP methods without repeats, {@code PrefixRewrite} only with a path match (and,
+ * stricter than Consul, only a path starting with {@code /}), known {@code RetryOn} values. Regexes
+ * are checked where they are compiled ({@link RouteCompiler}).
  */
 public record ServiceRouter(String name, List<RouterRoute> routes) {
 
@@ -90,6 +91,10 @@ public record ServiceRouter(String name, List<RouterRoute> routes) {
         throw r.field("Destination")
             .field("PrefixRewrite")
             .error("no PrefixRewrite unless Match.HTTP has PathExact or PathPrefix");
+      }
+      if (!dest.prefixRewrite().isEmpty() && !dest.prefixRewrite().startsWith("/")) {
+        // Envoy would send a request line without a leading slash; no server accepts that.
+        throw r.field("Destination").field("PrefixRewrite").error("a path starting with /");
       }
       routes.add(new RouterRoute(match, dest, r));
     }

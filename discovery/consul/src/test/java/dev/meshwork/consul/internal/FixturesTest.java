@@ -8,6 +8,7 @@ import dev.meshwork.Backend;
 import dev.meshwork.Endpoint;
 import dev.meshwork.HeaderModifier;
 import dev.meshwork.MeshConfig;
+import dev.meshwork.PathRewrite;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceConfig;
 import dev.meshwork.ServiceName;
@@ -149,9 +150,15 @@ class FixturesTest {
         .containsExactly(
             Backend.of("web", 9000).withSubset("v1"), Backend.of("web", 1000).withSubset("v2"));
     assertThat(routes.get(4).origin()).isEqualTo("consul service-splitter web");
+    assertThat(routes.get(0).pathRewrite()).isEqualTo(PathRewrite.replacePrefix("/admin", "/"));
+    // The only failover target is in another datacenter: left out, and said so.
+    assertThat(web.failover()).isEmpty();
     assertThat(result.warnings())
-        .anyMatch(w -> w.contains("PrefixRewrite"))
-        .anyMatch(w -> w.contains("Failover"));
+        .contains(
+            "consul authored/config-service-resolver-web.json: Failover.*.Datacenters[0]"
+                + " Datacenter \"dc2\" is not supported (meshwork fails over within the local"
+                + " datacenter only); ignored")
+        .noneMatch(w -> w.contains("PrefixRewrite"));
   }
 
   @Test
