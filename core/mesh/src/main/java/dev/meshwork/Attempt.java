@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Attempt {
 
-  private static final String[] GRPC_CODES = {
+  static final String[] GRPC_CODES = {
     "OK",
     "CANCELLED",
     "UNKNOWN",
@@ -33,6 +33,7 @@ public final class Attempt {
   final MeshCall call;
   final EndpointState state;
   final boolean permitted;
+  private final boolean backup;
   private final int number;
   private final long startNanos;
   private final long remainingNanos;
@@ -43,19 +44,27 @@ public final class Attempt {
   @Nullable Throwable error;
   private long endNanos;
 
+  /** The fault injected into this attempt, or null. */
+  @Nullable Fault fault;
+
+  long faultDelayNanos;
+  boolean faultAbort;
+
   Attempt(
       MeshCall call,
       EndpointState state,
       int number,
       long startNanos,
       boolean permitted,
-      long remainingNanos) {
+      long remainingNanos,
+      boolean backup) {
     this.call = call;
     this.state = state;
     this.number = number;
     this.startNanos = startNanos;
     this.permitted = permitted;
     this.remainingNanos = remainingNanos;
+    this.backup = backup;
   }
 
   void end(ResponseClass result, long now) {
@@ -72,8 +81,51 @@ public final class Attempt {
     return number;
   }
 
+  /** Whether this attempt follows a failed one; a hedged backup is not a retry. */
   public boolean isRetry() {
-    return number > 1;
+    return number > 1 && !backup;
+  }
+
+  /**
+   * Whether this is a hedged backup, sent while the call's first attempt was still in flight (see
+   * {@link MeshCall#startBackup()}).
+   */
+  public boolean isBackup() {
+    return backup;
+  }
+
+  /**
+   * How long the adapter waits before sending this attempt, because fault injection delays it; 0
+   * for no delay.
+   */
+  public long injectedDelayNanos() {
+    return faultDelayNanos;
+  }
+
+  /**
+   * Whether fault injection aborts this attempt: the adapter sends nothing and completes it with
+   * {@link #injectedHttpStatus()} (HTTP) or {@link #injectedGrpcCode()} (gRPC) as if the server had
+   * answered so.
+   */
+  public boolean isInjectedAbort() {
+    return faultAbort;
+  }
+
+  /** The HTTP status of an {@linkplain #isInjectedAbort() aborted} attempt; 0 otherwise. */
+  public int injectedHttpStatus() {
+    Fault f = fault;
+    return faultAbort && f != null ? f.abortHttpStatus() : 0;
+  }
+
+  /** The numeric gRPC code of an {@linkplain #isInjectedAbort() aborted} attempt; -1 otherwise. */
+  public int injectedGrpcCode() {
+    Fault f = fault;
+    return faultAbort && f != null ? f.abortGrpcCode() : -1;
+  }
+
+  /** The latency the endpoint is accountable for: without an injected delay. */
+  long endpointLatencyNanos() {
+    return Math.max(latencyNanos() - faultDelayNanos, 0);
   }
 
   public MeshCall call() {
@@ -134,6 +186,12 @@ public final class Attempt {
 
   @Override
   public String toString() {
-    return "Attempt{#" + number + " " + state.endpoint().authority() + " " + describeResult() + "}";
+    return "Attempt{#"
+        + number
+        + (backup ? " backup " : " ")
+        + state.endpoint().authority()
+        + " "
+        + describeResult()
+        + "}";
   }
 }

@@ -44,6 +44,10 @@ public final class Mesh implements AutoCloseable {
   final Balancer balancer;
   final @Nullable EndpointGateFactory gates;
   final boolean failOpen;
+  final @Nullable HedgingPolicy hedging;
+  final @Nullable ConcurrencyLimitFactory limits;
+  final boolean faultHeader;
+  final boolean deferRetriesToUpstream;
   final String defaultNamespace;
   final AccessRule.Action defaultAccess;
   private final Propagator[] propagators;
@@ -54,6 +58,8 @@ public final class Mesh implements AutoCloseable {
   private final @Nullable ScheduledExecutorService givenScheduler;
   private volatile @Nullable ScheduledExecutorService ownScheduler;
   private final ConcurrentHashMap<ServiceName, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ServiceName, ConcurrencyLimit> concurrencyLimits =
+      new ConcurrentHashMap<>();
   private final ControlPlane control;
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
 
@@ -66,6 +72,10 @@ public final class Mesh implements AutoCloseable {
     this.balancer = b.balancer;
     this.gates = b.gates;
     this.failOpen = b.failOpen;
+    this.hedging = b.hedging;
+    this.limits = b.limits;
+    this.faultHeader = b.faultHeader;
+    this.deferRetriesToUpstream = b.deferRetriesToUpstream;
     this.defaultNamespace = b.defaultNamespace;
     this.defaultAccess = b.defaultAccess;
     this.propagators = b.propagators.toArray(new Propagator[0]);
@@ -106,6 +116,19 @@ public final class Mesh implements AutoCloseable {
   public RetryBudget retryBudget(ServiceName service) {
     return budgets.computeIfAbsent(
         service, s -> RetryBudget.create(budgetTtl, budgetMinPerSecond, budgetRatio, ticker));
+  }
+
+  /**
+   * The concurrency limit of calls to {@code service}, created on first use by the factory given to
+   * {@link Builder#concurrencyLimits}; null when the mesh has none.
+   */
+  public @Nullable ConcurrencyLimit concurrencyLimit(ServiceName service) {
+    ConcurrencyLimitFactory f = limits;
+    if (f == null) {
+      return null;
+    }
+    ConcurrencyLimit l = concurrencyLimits.get(service);
+    return l != null ? l : concurrencyLimits.computeIfAbsent(service, s -> f.create(s, this));
   }
 
   /** Completes when every source has published its first complete view. */
@@ -288,6 +311,10 @@ public final class Mesh implements AutoCloseable {
     private Balancer balancer = Balancer.p2cPeakEwma();
     private @Nullable EndpointGateFactory gates;
     private boolean failOpen = true;
+    private @Nullable HedgingPolicy hedging;
+    private @Nullable ConcurrencyLimitFactory limits;
+    private boolean faultHeader;
+    private boolean deferRetriesToUpstream = true;
     private String defaultNamespace = ServiceName.DEFAULT_NAMESPACE;
     private AccessRule.Action defaultAccess = AccessRule.Action.ALLOW;
     private Duration budgetTtl = Duration.ofSeconds(10);
@@ -352,6 +379,48 @@ public final class Mesh implements AutoCloseable {
      */
     public Builder failOpen(boolean failOpen) {
       this.failOpen = failOpen;
+      return this;
+    }
+
+    /**
+     * Sends hedged backups of idempotent calls as {@code hedging} decides (off by default). Backups
+     * are paid from the destination's retry budget. Adapters run the two attempts concurrently and
+     * keep the first answer; see {@link MeshCall#startBackup()}.
+     */
+    public Builder hedging(HedgingPolicy hedging) {
+      this.hedging = Objects.requireNonNull(hedging, "hedging");
+      return this;
+    }
+
+    /**
+     * Caps the calls in flight per destination with the limits {@code limits} creates; a call over
+     * the limit fails at once with {@link ConcurrencyLimitExceededException} (off by default).
+     */
+    public Builder concurrencyLimits(ConcurrencyLimitFactory limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Whether a request may ask for injected faults itself with the {@value Fault#HEADER} header
+     * ({@code abort=503;percentage=10}); off by default, as anyone able to set a header could
+     * otherwise make calls fail. Meant for test and staging environments.
+     */
+    public Builder faultHeader(boolean enabled) {
+      this.faultHeader = enabled;
+      return this;
+    }
+
+    /**
+     * Whether calls made while serving a request that is itself an upstream mesh's retry or backup
+     * ({@link MeshContext#UPSTREAM_ATTEMPT} of 2 or more) make a single attempt, with no retries
+     * and no backups of their own (default true). Retrying at every hop multiplies load on a
+     * failing service (three hops of three attempts send 27 requests); the upstream is already
+     * retrying. The attempt number travels in the {@code meshwork-attempt} header when {@code
+     * meshwork-resilience}'s {@code AttemptCounter} propagator is registered on both sides.
+     */
+    public Builder deferRetriesToUpstream(boolean defer) {
+      this.deferRetriesToUpstream = defer;
       return this;
     }
 

@@ -23,9 +23,23 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>Not thread-safe: drive a call from one thread at a time. Every call ends exactly once: when a
- * completion returns anything but {@link RetryDecision#RETRY}, when {@link #startAttempt()} throws,
- * or when {@link #cancel()} is called.
+ * <p>Hedging: when {@link #backupDelayNanos()} is not negative after the first attempt started, the
+ * adapter may call {@link #startBackup()} once that much time has passed and the first attempt is
+ * still in flight, and send the backup concurrently. The first attempt to complete with {@link
+ * ResponseClass#SUCCESS} ends the call (the adapter then cancels the other and completes it with
+ * {@link #completeCancelled}); a failure while the other attempt is in flight returns {@link
+ * RetryDecision#AWAITING_OTHER_ATTEMPT} and the other decides. Completing an attempt after the call
+ * has ended only accounts for it and returns the call's decision.
+ *
+ * <p>Fault injection: an attempt may carry an {@linkplain Attempt#injectedDelayNanos() injected
+ * delay}, which the adapter waits out before sending, or an {@linkplain Attempt#isInjectedAbort()
+ * abort}, which the adapter completes with the injected status without sending anything.
+ *
+ * <p>Not thread-safe: drive a call from one thread at a time. With a backup in flight the two
+ * attempts may complete on different threads: the adapter must then serialize every call into the
+ * {@code MeshCall} (one lock per call), and must not start another attempt while two are in flight.
+ * Every call ends exactly once: when a completion returns {@link RetryDecision#COMPLETE} or a
+ * reason retries stopped, when {@link #startAttempt()} throws, or when {@link #cancel()} is called.
  */
 public final class MeshCall {
 
@@ -44,8 +58,22 @@ public final class MeshCall {
 
   private final long deadlineBudgetNanos;
 
+  /** The request's own fault (from its header, when the mesh allows it), or null. */
+  private final @Nullable Fault requestFault;
+
+  /** The attempt number the upstream mesh sent the request being served with; 0 if unknown. */
+  private final int upstreamAttempt;
+
+  /** The upstream is retrying: one attempt only, no retries, no backups. */
+  private final boolean singleAttempt;
+
   private int attempts;
+  private int inFlight;
   private boolean committed;
+  private boolean backupStarted;
+  private boolean hedgingAsked;
+  private long backupDelayNanos = -1;
+  private @Nullable ConcurrencyLimit limit;
   private @Nullable Attempt last;
   private @Nullable RetryDecision decision;
   private @Nullable MeshException failure;
@@ -64,12 +92,17 @@ public final class MeshCall {
     long now = mesh.ticker.nanoTime();
     this.startNanos = now;
     long budget = route.timeoutNanos > 0 ? route.timeoutNanos : Long.MAX_VALUE;
-    Deadline inherited = MeshContext.current().deadline();
+    MeshContext context = MeshContext.current();
+    Deadline inherited = context.deadline();
     if (inherited != null) {
       budget = Math.min(budget, inherited.remainingNanos());
     }
     this.deadlineBudgetNanos = budget;
     this.deadlineAt = budget == Long.MAX_VALUE ? Long.MAX_VALUE : now + budget;
+    Integer upstream = context.get(MeshContext.UPSTREAM_ATTEMPT);
+    this.upstreamAttempt = upstream == null ? 0 : upstream;
+    this.singleAttempt = mesh.deferRetriesToUpstream && upstreamAttempt > 1;
+    this.requestFault = mesh.faultHeader ? Fault.fromHeader(request) : null;
     this.backend = route.pickBackend(mesh.random);
     routing.budget.deposit();
     mesh.listener.callStarted(this);
@@ -80,6 +113,8 @@ public final class MeshCall {
    *
    * @throws DeadlineExceededException if the deadline has passed; the call has then ended
    * @throws NoHealthyEndpointsException if the backend has no endpoint to use; the call has ended
+   * @throws ConcurrencyLimitExceededException if this is the first attempt and the destination's
+   *     concurrency limit is reached; the call has ended
    */
   public Attempt startAttempt() {
     if (decision != null) {
@@ -92,11 +127,72 @@ public final class MeshCall {
           new DeadlineExceededException(describe(RetryDecision.DEADLINE_EXCEEDED)),
           now);
     }
+    if (attempts == 0 && mesh.limits != null) {
+      ConcurrencyLimit l = mesh.concurrencyLimit(routing.service);
+      if (l != null) {
+        if (!l.tryAcquire()) {
+          throw fail(
+              RetryDecision.COMPLETE,
+              new ConcurrencyLimitExceededException(routing.service, l.limit()),
+              now);
+        }
+        limit = l;
+      }
+    }
     EndpointSet set = backend.endpoints;
     if (set.isEmpty()) {
       throw fail(RetryDecision.COMPLETE, new NoHealthyEndpointsException(backend.name, 0, 0), now);
     }
-    EndpointState avoid = last == null ? null : last.state;
+    Attempt attempt = pick(set, last == null ? null : last.state, now, false);
+    if (attempt == null) {
+      throw fail(
+          RetryDecision.COMPLETE,
+          new NoHealthyEndpointsException(backend.name, set.size(), set.rejecting()),
+          now);
+    }
+    HedgingPolicy hedging = mesh.hedging;
+    if (attempts == 1 && hedging != null && idempotent && replayable && !singleAttempt) {
+      hedgingAsked = true;
+      backupDelayNanos = hedging.backupDelayNanos(this);
+    }
+    return attempt;
+  }
+
+  /**
+   * Starts the hedged backup of the first attempt, on another endpoint if there is one; null when
+   * the call gets no backup: it is not eligible ({@link #backupDelayNanos()} is negative), its
+   * first attempt is no longer alone in flight, it has ended, committed or run out of time, a
+   * backup was already asked for, or the hedging policy or the destination's retry budget refuses
+   * it (a backup is paid from the budget like a retry). Ask once the delay has passed.
+   */
+  public @Nullable Attempt startBackup() {
+    if (decision != null
+        || committed
+        || backupDelayNanos < 0
+        || backupStarted
+        || inFlight != 1
+        || attempts != 1) {
+      return null;
+    }
+    backupStarted = true;
+    long now = mesh.ticker.nanoTime();
+    HedgingPolicy hedging = mesh.hedging;
+    if (now >= deadlineAt
+        || hedging == null
+        || !hedging.allowBackup(this)
+        || !routing.budget.tryWithdraw()) {
+      return null;
+    }
+    Attempt first = last;
+    return pick(backend.endpoints, first == null ? null : first.state, now, true);
+  }
+
+  /**
+   * An endpoint by the balancer, whose gate admits the attempt, or (failing open) the least bad
+   * one; null when every endpoint refuses and the mesh does not fail open.
+   */
+  private @Nullable Attempt pick(
+      EndpointSet set, @Nullable EndpointState avoid, long now, boolean backup) {
     EndpointState chosen = null;
     boolean permitted = false;
     for (int tries = 0; tries < 3 && chosen == null; tries++) {
@@ -115,17 +211,23 @@ public final class MeshCall {
     }
     if (chosen == null) {
       if (!mesh.failOpen) {
-        int rejecting = set.rejecting();
-        throw fail(
-            RetryDecision.COMPLETE,
-            new NoHealthyEndpointsException(backend.name, set.size(), rejecting),
-            now);
+        return null;
       }
       chosen = backend.balancer.leastBad(set, now);
       mesh.listener.failedOpen(this, backend.name);
     }
     chosen.attemptStarted();
-    Attempt attempt = new Attempt(this, chosen, ++attempts, now, permitted, deadlineAt - now);
+    Attempt attempt =
+        new Attempt(this, chosen, ++attempts, now, permitted, deadlineAt - now, backup);
+    Fault fault = requestFault != null ? requestFault : route.route.fault();
+    if (fault != null) {
+      attempt.faultDelayNanos = fault.drawDelay(mesh.random);
+      attempt.faultAbort = fault.drawAbort(mesh.random);
+      if (attempt.faultDelayNanos > 0 || attempt.faultAbort) {
+        attempt.fault = fault;
+      }
+    }
+    inFlight++;
     last = attempt;
     mesh.listener.attemptStarted(this, attempt);
     return attempt;
@@ -153,7 +255,10 @@ public final class MeshCall {
         attempt, mesh.classifier.classifyError(error, neverSent, route.retryPolicy), neverSent);
   }
 
-  /** Completes {@code attempt} that the caller cancelled; it says nothing about the endpoint. */
+  /**
+   * Completes {@code attempt} that the caller cancelled, or that lost a hedging race; it says
+   * nothing about the endpoint.
+   */
   public RetryDecision completeCancelled(Attempt attempt) {
     return complete(attempt, ResponseClass.IGNORED, false);
   }
@@ -186,20 +291,35 @@ public final class MeshCall {
     }
     long now = mesh.ticker.nanoTime();
     attempt.end(result, now);
+    inFlight--;
     EndpointState state = attempt.state;
     state.attemptEnded();
-    long latency = now - attempt.startNanos();
-    backend.balancer.observe(state, latency, result, now);
+    // An injected abort never reached the endpoint, and an injected delay is not its latency.
+    long latency = attempt.endpointLatencyNanos();
+    if (!attempt.faultAbort) {
+      backend.balancer.observe(state, latency, result, now);
+    }
     EndpointGate gate = state.gate;
     if (attempt.permitted && gate != null) {
-      if (result == ResponseClass.IGNORED) {
+      if (result == ResponseClass.IGNORED || attempt.faultAbort) {
         gate.release();
       } else {
         gate.onComplete(result, latency);
       }
     }
+    HedgingPolicy hedging = mesh.hedging;
+    if (hedgingAsked && hedging != null) {
+      hedging.attemptEnded(this, attempt); // also when it chose no backup: it learns latencies
+    }
     mesh.listener.attemptEnded(this, attempt);
-    RetryDecision d = decide(result, neverSent, now);
+    if (decision != null) {
+      return decision; // the call ended already: this attempt lost a hedging race, or was cut off
+    }
+    if (inFlight > 0 && result != ResponseClass.SUCCESS) {
+      return RetryDecision.AWAITING_OTHER_ATTEMPT;
+    }
+    last = attempt;
+    RetryDecision d = decide(attempt, result, neverSent, now);
     if (d == RetryDecision.RETRY) {
       return d;
     }
@@ -207,19 +327,23 @@ public final class MeshCall {
     return d;
   }
 
-  private RetryDecision decide(ResponseClass result, boolean neverSent, long now) {
+  private RetryDecision decide(Attempt attempt, ResponseClass result, boolean neverSent, long now) {
     if (result.isFailure() && deadlineAt != Long.MAX_VALUE && now >= deadlineAt) {
       // The attempt failed at or past the deadline (often: it timed out because of it).
       return RetryDecision.DEADLINE_EXCEEDED;
     }
-    if (result != ResponseClass.RETRYABLE_FAILURE || committed) {
+    if (result != ResponseClass.RETRYABLE_FAILURE || committed || singleAttempt) {
       return RetryDecision.COMPLETE;
+    }
+    Fault fault = attempt.fault;
+    if (attempt.faultAbort && fault != null && !fault.retried()) {
+      return RetryDecision.COMPLETE; // retries must not hide the fault being tested
     }
     RetryPolicy policy = route.retryPolicy;
     if (neverSent && !policy.retriesConnectFailures()) {
       return RetryDecision.COMPLETE;
     }
-    if (!neverSent && !(idempotent && replayable)) {
+    if (!(neverSent || attempt.faultAbort) && !(idempotent && replayable)) {
       return RetryDecision.UNSAFE_TO_RETRY;
     }
     if (attempts >= policy.maxAttempts()) {
@@ -245,7 +369,42 @@ public final class MeshCall {
     decision = d;
     failure = error;
     endNanos = now;
+    ConcurrencyLimit l = limit;
+    if (l != null) {
+      limit = null;
+      Attempt a = last;
+      boolean answered = a != null && a.result != null && !a.faultAbort;
+      l.release(
+          answered ? a.result : ResponseClass.IGNORED, answered ? a.endpointLatencyNanos() : 0);
+    }
     mesh.listener.callEnded(this);
+  }
+
+  /**
+   * How long after the first attempt started its hedged backup may be sent ({@link
+   * #startBackup()}), in nanoseconds; negative when the call gets no backup (hedging off, the
+   * request not idempotent or not replayable, or the upstream already retrying).
+   */
+  public long backupDelayNanos() {
+    return backupDelayNanos;
+  }
+
+  /** Attempts started and not yet completed: 0, 1, or 2 while a backup races the original. */
+  public int attemptsInFlight() {
+    return inFlight;
+  }
+
+  /**
+   * The attempt number of the upstream request this call is made for ({@link
+   * MeshContext#UPSTREAM_ATTEMPT}), or 0 if unknown.
+   */
+  public int upstreamAttempt() {
+    return upstreamAttempt;
+  }
+
+  /** The mesh this call runs in (its ticker, random source, listener). */
+  public Mesh mesh() {
+    return mesh;
   }
 
   /** The service the call was addressed to. */

@@ -30,6 +30,15 @@ public final class MeshContext {
    */
   public static final Key<SpiffeId> PEER_IDENTITY = Key.named("meshwork.peer-identity");
 
+  /**
+   * The attempt number of the request being served as the upstream mesh sent it (1 for a first
+   * attempt, 2 or more for a retry or a hedged backup), when a propagator read it from the request
+   * (see {@code meshwork-resilience}'s {@code AttemptCounter}). Outbound calls made for a request
+   * that is itself a retry do not retry themselves (see {@link
+   * Mesh.Builder#deferRetriesToUpstream}).
+   */
+  public static final Key<Integer> UPSTREAM_ATTEMPT = Key.named("meshwork.upstream-attempt");
+
   private static final MeshContext ROOT = new MeshContext(null, new Object[0]);
   private static final ThreadLocal<MeshContext> CURRENT = new ThreadLocal<>();
 

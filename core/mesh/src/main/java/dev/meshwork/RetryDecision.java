@@ -18,5 +18,11 @@ public enum RetryDecision {
   /** No time left in the call's deadline for the backoff and another attempt. */
   DEADLINE_EXCEEDED,
   /** The destination's retry budget refused the retry. */
-  BUDGET_EXHAUSTED
+  BUDGET_EXHAUSTED,
+  /**
+   * The attempt did not succeed but the call's other attempt (a hedged backup, or the original when
+   * the backup ended first) is still in flight: that one decides the call. Only adapters that start
+   * backups ({@link MeshCall#startBackup()}) see this; the call has not ended.
+   */
+  AWAITING_OTHER_ATTEMPT
 }

@@ -34,6 +34,7 @@ public final class Route {
   private final @Nullable RetryPolicy retryPolicy;
   private final HeaderModifier requestHeaders;
   private final @Nullable PathRewrite pathRewrite;
+  private final @Nullable Fault fault;
   private final String origin;
 
   private Route(Builder b) {
@@ -44,6 +45,7 @@ public final class Route {
     this.retryPolicy = b.retryPolicy;
     this.requestHeaders = b.requestHeaders;
     this.pathRewrite = b.pathRewrite;
+    this.fault = b.fault;
     this.origin = b.origin;
   }
 
@@ -65,6 +67,7 @@ public final class Route {
     b.retryPolicy = retryPolicy;
     b.requestHeaders = requestHeaders;
     b.pathRewrite = pathRewrite;
+    b.fault = fault;
     b.origin = origin;
     return b;
   }
@@ -101,6 +104,11 @@ public final class Route {
   /** How the path of requests this route takes is rewritten before sending, or null. */
   public @Nullable PathRewrite pathRewrite() {
     return pathRewrite;
+  }
+
+  /** Faults injected into attempts of requests this route takes (chaos testing), or null. */
+  public @Nullable Fault fault() {
+    return fault;
   }
 
   /** Where this route came from: a file and resource, a config entry, or "programmatic". */
@@ -147,13 +155,14 @@ public final class Route {
         && Objects.equals(retryPolicy, r.retryPolicy)
         && requestHeaders.equals(r.requestHeaders)
         && Objects.equals(pathRewrite, r.pathRewrite)
+        && Objects.equals(fault, r.fault)
         && origin.equals(r.origin);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        name, matches, backends, timeout, retryPolicy, requestHeaders, pathRewrite, origin);
+        name, matches, backends, timeout, retryPolicy, requestHeaders, pathRewrite, fault, origin);
   }
 
   @Override
@@ -164,6 +173,7 @@ public final class Route {
         + " -> "
         + backends
         + (timeout == null ? "" : ", timeout " + timeout.toMillis() + "ms")
+        + (fault == null ? "" : ", " + fault)
         + ", from "
         + origin
         + "}";
@@ -178,6 +188,7 @@ public final class Route {
     private @Nullable RetryPolicy retryPolicy;
     private HeaderModifier requestHeaders = HeaderModifier.none();
     private @Nullable PathRewrite pathRewrite;
+    private @Nullable Fault fault;
     private String origin = "programmatic";
 
     private Builder() {}
@@ -228,6 +239,12 @@ public final class Route {
 
     public Builder pathRewrite(@Nullable PathRewrite pathRewrite) {
       this.pathRewrite = pathRewrite;
+      return this;
+    }
+
+    /** Injects {@code fault} into attempts of requests this route takes; null for none. */
+    public Builder fault(@Nullable Fault fault) {
+      this.fault = fault;
       return this;
     }
 

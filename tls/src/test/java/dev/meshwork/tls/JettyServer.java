@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -36,6 +37,7 @@ import org.jspecify.annotations.Nullable;
  * mesh's server context, or a rogue one) or plaintext, optionally behind {@link MeshServletFilter}.
  * It answers {@code hello <caller's SPIFFE ID>} (or {@code hello anonymous}), closing the
  * connection when asked with {@code ?close}, and records every TLS handshake's client certificate.
+ * While {@link #stall} is closed, requests wait for it before answering.
  */
 final class JettyServer implements AutoCloseable {
 
@@ -43,6 +45,7 @@ final class JettyServer implements AutoCloseable {
   final AtomicInteger served = new AtomicInteger();
   final AtomicInteger handshakes = new AtomicInteger();
   final List<X509Certificate> clientCertificates = new CopyOnWriteArrayList<>();
+  volatile CountDownLatch stall = new CountDownLatch(0);
   final int port;
 
   JettyServer(@Nullable SSLContext tls, @Nullable Mesh mesh) throws Exception {
@@ -98,6 +101,12 @@ final class JettyServer implements AutoCloseable {
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
       served.incrementAndGet();
+      try {
+        stall.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
       SpiffeId peer = MeshContext.current().get(MeshContext.PEER_IDENTITY);
       if (req.getQueryString() != null && req.getQueryString().contains("close")) {
         resp.setHeader("Connection", "close");
@@ -109,6 +118,7 @@ final class JettyServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    stall.countDown();
     server.stop();
   }
 }

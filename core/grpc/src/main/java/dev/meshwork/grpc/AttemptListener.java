@@ -10,30 +10,40 @@ import java.util.concurrent.TimeUnit;
 /**
  * Receives one attempt's response for a {@link MeshClientCall}: holds response headers back until
  * the first message commits the call, and on close either schedules the next attempt (on the mesh's
- * scheduler, in the caller's gRPC context) or delivers the call's final status. Only the current
- * attempt's callbacks reach the application, always outside the call's monitor.
+ * scheduler, in the caller's gRPC context) or delivers the call's final status. Only the call's
+ * live attempts' callbacks count, always outside the call's monitor towards the application.
+ *
+ * <p>While a hedged backup races the first attempt, both are live: the first to send a message
+ * commits the call (the other is cancelled and completes as ignored); an attempt that closes
+ * without deciding the call ({@link RetryDecision#AWAITING_OTHER_ATTEMPT}) leaves it to the other;
+ * one that closes deciding it (success, or the last failure) cancels the other.
  */
 final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
 
-  private final MeshClientCall<ReqT, RespT> rpc;
+  private static final String SUPERSEDED = "another attempt of this call answered first";
 
-  /**
-   * The call's current attempt is this listener's: the next attempt starts only after this one
-   * closed, from the retry timer.
-   */
-  AttemptListener(MeshClientCall<ReqT, RespT> rpc) {
+  private final MeshClientCall<ReqT, RespT> rpc;
+  private final AttemptTicket ticket;
+
+  AttemptListener(MeshClientCall<ReqT, RespT> rpc, AttemptTicket ticket) {
     this.rpc = rpc;
+    this.ticket = ticket;
   }
 
   @Override
   public void onHeaders(Metadata h) {
     ClientCall.Listener<RespT> l;
     synchronized (rpc) {
-      if (rpc.ticket == null) {
+      if (!rpc.isLive(ticket)) {
         return;
       }
       if (!rpc.isCommitted()) {
-        rpc.heldHeaders = h;
+        Backup<ReqT, RespT> b = rpc.backup;
+        if (b != null && b.ticket == ticket) {
+          b.heldHeaders = h;
+        } else {
+          rpc.heldHeaders = h;
+        }
         return;
       }
       l = rpc.listener;
@@ -46,12 +56,16 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
     ClientCall.Listener<RespT> l;
     Metadata h = null;
     synchronized (rpc) {
-      if (rpc.ticket == null) {
+      if (!rpc.isLive(ticket)) {
         return;
       }
       if (!rpc.isCommitted()) {
+        ClientCall<ReqT, RespT> loser = rpc.settleOn(ticket);
+        if (loser != null) {
+          loser.cancel(SUPERSEDED, null);
+        }
         rpc.markCommitted();
-        rpc.ticket.call.commit();
+        ticket.call.commit();
         rpc.forgetSent();
         h = rpc.heldHeaders;
         rpc.heldHeaders = null;
@@ -68,7 +82,7 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
   public void onReady() {
     ClientCall.Listener<RespT> l;
     synchronized (rpc) {
-      if (rpc.ticket == null) {
+      if (ticket != rpc.ticket) {
         return;
       }
       l = rpc.listener;
@@ -82,14 +96,26 @@ final class AttemptListener<ReqT, RespT> extends ClientCall.Listener<RespT> {
     Metadata h;
     Status result;
     synchronized (rpc) {
-      AttemptTicket t = rpc.ticket;
-      if (t == null || rpc.isClosed()) {
-        return;
-      }
+      AttemptTicket t = ticket;
       // Normally the tracer completed the attempt already; this covers streams it never saw.
       t.complete(status, trailers);
+      if (rpc.isClosed() || !rpc.isLive(t)) {
+        return;
+      }
       MeshCall call = t.call;
       RetryDecision d = t.decision;
+      if (d == RetryDecision.AWAITING_OTHER_ATTEMPT) {
+        Backup<ReqT, RespT> b = rpc.backup;
+        AttemptTicket other = b != null && b.ticket != t ? b.ticket : rpc.ticket;
+        if (other != null) {
+          rpc.settleOn(other); // the other attempt decides; this one is done
+        }
+        return;
+      }
+      ClientCall<ReqT, RespT> loser = rpc.settleOn(t);
+      if (loser != null) {
+        loser.cancel(SUPERSEDED, null);
+      }
       if (t.attempt == null && !call.isEnded()) {
         call.cancel(); // never picked: the deadline passed or the caller cancelled first
       }

@@ -50,6 +50,9 @@ final class AttemptTicket extends ClientStreamTracer {
   /** The server's pushback in nanoseconds; -1 when it sent none. */
   long pushbackNanos = -1;
 
+  /** When an injected delay lets the attempt go (ticker nanos); 0 until the delay is scheduled. */
+  long releaseAt;
+
   private boolean tracing;
 
   AttemptTicket(MeshCall call, @Nullable MeshClientCall<?, ?> rpc) {
@@ -121,6 +124,26 @@ final class AttemptTicket extends ClientStreamTracer {
       completed = true;
       decision = call.completeError(a, why.asRuntimeException(), true);
       endUnlessRetried();
+    }
+  }
+
+  /**
+   * Completes an attempt that fault injection aborts, as if the server had closed it with the
+   * injected code, and returns that status for the picker to drop the stream with.
+   */
+  Status completeInjectedAbort() {
+    synchronized (lock()) {
+      Attempt a = attempt;
+      int code = a == null ? Status.Code.UNAVAILABLE.value() : a.injectedGrpcCode();
+      Status status =
+          Status.fromCodeValue(code)
+              .withDescription("fault injected by the mesh into a call to " + call.service());
+      if (a != null && !completed) {
+        completed = true;
+        decision = call.completeGrpc(a, code);
+        endUnlessRetried();
+      }
+      return status;
     }
   }
 

@@ -84,6 +84,15 @@ final class GrpcRequest implements MeshRequest {
     return key;
   }
 
+  /** Sets (replaces) one header, as propagators do; names gRPC cannot carry are skipped. */
+  static void set(Metadata headers, String name, String value) {
+    Metadata.Key<String> key = key(name.toLowerCase(java.util.Locale.ROOT));
+    if (key != null) {
+      headers.discardAll(key);
+      headers.put(key, value);
+    }
+  }
+
   @Override
   public boolean idempotent() {
     return true;

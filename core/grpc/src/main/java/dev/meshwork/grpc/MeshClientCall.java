@@ -1,5 +1,7 @@
 package dev.meshwork.grpc;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import dev.meshwork.Mesh;
 import dev.meshwork.MeshCall;
 import dev.meshwork.MeshContext;
@@ -63,6 +65,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
   @Nullable Metadata heldHeaders;
   @Nullable Future<?> pendingRetry;
+
+  /** The first attempt's hedged backup, for calls the mesh may hedge; null otherwise. */
+  @Nullable Backup<ReqT, RespT> backup;
 
   private static final int KEEP_SENT = 1;
   private static final int HALF_CLOSED = 1 << 1;
@@ -202,6 +207,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     AttemptTicket t = new AttemptTicket(call, this);
     ticket = t;
     heldHeaders = null;
+    delegate = open(call, t, headers);
+  }
+
+  /** A call on the next channel for attempt {@code t}, started and replayed. Holds this. */
+  private ClientCall<ReqT, RespT> open(MeshCall call, AttemptTicket t, @Nullable Metadata h) {
     CallOptions options = callOptions.withOption(AttemptTicket.KEY, t);
     if (call.hasDeadline()) {
       Deadline d = Deadline.after(Math.max(call.remainingNanos(), 0), TimeUnit.NANOSECONDS);
@@ -211,8 +221,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       }
     }
     ClientCall<ReqT, RespT> d = next.newCall(method, options);
-    delegate = d;
-    d.start(new AttemptListener<>(this), headers);
+    d.start(new AttemptListener<>(this, t), h != null ? h : new Metadata());
     if (is(COMPRESSION_SET)) {
       d.setMessageCompression(is(COMPRESSION_ON));
     }
@@ -223,6 +232,90 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     if (requested > 0) {
       d.request(requested);
     }
+    return d;
+  }
+
+  /**
+   * The picker started {@code t}'s attempt (holds this): for the first attempt of a call the mesh
+   * may hedge, set the timer that sends its backup.
+   */
+  void attemptStarted(AttemptTicket t) {
+    long delay = t.call.backupDelayNanos();
+    if (delay >= 0 && backup == null && t.attempt != null && t.attempt.number() == 1) {
+      Backup<ReqT, RespT> b = new Backup<>();
+      backup = b;
+      b.timer = mesh.scheduler().schedule(context.wrap(this::startBackup), delay, NANOSECONDS);
+    }
+  }
+
+  /**
+   * On the mesh's scheduler once the delay passed: sends the backup, if the first attempt is still
+   * alone in flight, everything the application will send was sent (hedged RPCs are unary or
+   * server-streaming), and the mesh grants one. Its headers are a copy: the two attempts' streams
+   * must not share one {@link Metadata}.
+   */
+  private void startBackup() {
+    synchronized (this) {
+      Backup<ReqT, RespT> b = backup;
+      MeshCall c = call;
+      AttemptTicket primary = ticket;
+      if (b == null
+          || c == null
+          || primary == null
+          || primary.completed
+          || b.ticket != null
+          || is(CANCELLED)
+          || is(CLOSED)
+          || is(COMMITTED)
+          || !is(HALF_CLOSED)) {
+        return;
+      }
+      b.timer = null;
+      dev.meshwork.Attempt attempt = c.startBackup();
+      if (attempt == null) {
+        return;
+      }
+      AttemptTicket t = new AttemptTicket(c, this);
+      t.attempt = attempt;
+      Metadata h = new Metadata();
+      if (headers != null) {
+        h.merge(headers);
+      }
+      mesh.inject(c, attempt, (name, value) -> GrpcRequest.set(h, name, value));
+      b.ticket = t;
+      b.delegate = open(c, t, h);
+    }
+  }
+
+  /** Whether {@code t} is one of the call's live attempts (holds this). */
+  boolean isLive(AttemptTicket t) {
+    Backup<ReqT, RespT> b = backup;
+    return t == ticket || (b != null && t == b.ticket);
+  }
+
+  /**
+   * Makes {@code winner} the call's only attempt (holds this): it committed, or the other attempt
+   * ended without deciding the call. Returns the loser's call to cancel, if it still runs.
+   */
+  @Nullable ClientCall<ReqT, RespT> settleOn(AttemptTicket winner) {
+    Backup<ReqT, RespT> b = backup;
+    if (b == null) {
+      return null;
+    }
+    if (b.timer != null) {
+      b.timer.cancel(false);
+    }
+    ClientCall<ReqT, RespT> loser;
+    if (winner == b.ticket) {
+      loser = ticket != null && !ticket.completed ? delegate : null;
+      ticket = b.ticket;
+      delegate = b.delegate;
+      heldHeaders = b.heldHeaders;
+    } else {
+      loser = b.ticket != null && !b.ticket.completed ? b.delegate : null;
+    }
+    backup = null;
+    return loser;
   }
 
   /** A streaming request reached a transport: it can no longer be replayed, so stop keeping it. */
@@ -269,6 +362,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     if (delegate != null) {
       delegate.request(numMessages);
     }
+    Backup<ReqT, RespT> b = backup;
+    if (b != null && b.delegate != null) {
+      b.delegate.request(numMessages);
+    }
   }
 
   @Override
@@ -280,6 +377,15 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         return;
       }
       set(CANCELLED);
+      Backup<ReqT, RespT> b = backup;
+      if (b != null) {
+        if (b.timer != null) {
+          b.timer.cancel(false);
+        }
+        if (b.delegate != null) {
+          b.delegate.cancel(message, cause);
+        }
+      }
       if (pendingRetry != null) {
         // Between attempts: nothing in flight, so the call ends here.
         pendingRetry.cancel(false);

@@ -27,6 +27,10 @@ final class MeshLoadBalancer extends LoadBalancer {
   private final Map<String, Entry> subchannels = new LinkedHashMap<>();
   private @Nullable Mesh mesh;
   private String host = "";
+  private boolean shutdown;
+
+  /** Publishes a fresh picker from any thread (an injected delay ran out). */
+  private final Runnable refresh;
 
   private static final class Entry {
     final Subchannel subchannel;
@@ -39,6 +43,7 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   MeshLoadBalancer(Helper helper) {
     this.helper = helper;
+    this.refresh = () -> helper.getSynchronizationContext().execute(this::publish);
   }
 
   @Override
@@ -106,7 +111,7 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   private void publish() {
     Mesh m = mesh;
-    if (m == null) {
+    if (m == null || shutdown) {
       return;
     }
     Map<String, Subchannel> ready = new HashMap<>();
@@ -132,7 +137,12 @@ final class MeshLoadBalancer extends LoadBalancer {
     helper.updateBalancingState(
         overall,
         new MeshPicker(
-            m, host, Map.copyOf(ready), Map.copyOf(states), ready.isEmpty() && connecting));
+            m,
+            host,
+            Map.copyOf(ready),
+            Map.copyOf(states),
+            ready.isEmpty() && connecting,
+            refresh));
   }
 
   @Override
@@ -144,6 +154,7 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   @Override
   public void shutdown() {
+    shutdown = true;
     for (Entry e : subchannels.values()) {
       e.subchannel.shutdown();
     }

@@ -11,6 +11,7 @@ import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Status;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Maps the endpoint the mesh's balancer chose for an attempt (P2C over peak-EWMA, per RPC) to the
@@ -34,6 +35,9 @@ final class MeshPicker extends SubchannelPicker {
   private final Map<String, ConnectivityState> states;
   private final boolean waiting;
 
+  /** Makes the balancer publish a fresh picker, so that held picks are retried. */
+  private final Runnable refresh;
+
   /**
    * @param ready READY connections by endpoint authority
    * @param states every connection's state by endpoint authority
@@ -44,8 +48,10 @@ final class MeshPicker extends SubchannelPicker {
       String host,
       Map<String, Subchannel> ready,
       Map<String, ConnectivityState> states,
-      boolean waiting) {
+      boolean waiting,
+      Runnable refresh) {
     this.mesh = mesh;
+    this.refresh = refresh;
     this.host = host;
     this.ready = ready;
     Map<String, PickResult> p = new java.util.HashMap<>();
@@ -78,10 +84,33 @@ final class MeshPicker extends SubchannelPicker {
         // The picker may change the call's headers before it returns (PickSubchannelArgs):
         // once per attempt, the propagators write theirs (trace context, attempt counters).
         mesh.inject(t.call, t.attempt, t.rpc != null ? t.rpc : setter(args.getHeaders()));
+        if (t.rpc != null) {
+          t.rpc.attemptStarted(t);
+        }
       }
-      PickResult pick = picks.get(t.attempt.endpoint().authority());
-      return pick != null ? pick : route(t, t.attempt);
+      Attempt attempt = t.attempt;
+      if (attempt.injectedDelayNanos() > 0 && delayed(t, attempt)) {
+        return PickResult.withNoResult();
+      }
+      if (attempt.isInjectedAbort()) {
+        return PickResult.withDrop(t.completeInjectedAbort());
+      }
+      PickResult pick = picks.get(attempt.endpoint().authority());
+      return pick != null ? pick : route(t, attempt);
     }
+  }
+
+  /**
+   * Whether an injected delay still holds the attempt back. Holds t.lock. The first time, a timer
+   * is set to publish a fresh picker when the delay is over, which makes gRPC pick again.
+   */
+  private boolean delayed(AttemptTicket t, Attempt attempt) {
+    long now = mesh.ticker().nanoTime();
+    if (t.releaseAt == 0) {
+      t.releaseAt = attempt.startNanos() + attempt.injectedDelayNanos();
+      mesh.scheduler().schedule(refresh, t.releaseAt - now, TimeUnit.NANOSECONDS);
+    }
+    return now < t.releaseAt;
   }
 
   /** Holds t.lock. */
@@ -128,6 +157,9 @@ final class MeshPicker extends SubchannelPicker {
     }
     AttemptTicket t = new AttemptTicket(call, null);
     t.attempt = attempt;
+    if (attempt.isInjectedAbort()) {
+      return PickResult.withDrop(t.completeInjectedAbort()); // injected delays need the interceptor
+    }
     mesh.inject(call, attempt, setter(args.getHeaders()));
     String key = attempt.endpoint().authority();
     ConnectivityState state = states.get(key);
@@ -141,13 +173,7 @@ final class MeshPicker extends SubchannelPicker {
   }
 
   private static java.util.function.BiConsumer<String, String> setter(io.grpc.Metadata headers) {
-    return (name, value) -> {
-      io.grpc.Metadata.Key<String> key = GrpcRequest.key(name.toLowerCase(java.util.Locale.ROOT));
-      if (key != null) {
-        headers.discardAll(key);
-        headers.put(key, value);
-      }
-    };
+    return (name, value) -> GrpcRequest.set(headers, name, value);
   }
 
   @Override

@@ -64,7 +64,7 @@ class MeshPickerTest {
   }
 
   private MeshPicker picker(Map<String, Subchannel> ready, Map<String, ConnectivityState> states) {
-    return new MeshPicker(mesh, "reviews", ready, states, false);
+    return new MeshPicker(mesh, "reviews", ready, states, false, () -> {});
   }
 
   @Test
@@ -132,7 +132,8 @@ class MeshPickerTest {
                 "reviews",
                 Map.of(),
                 Map.of("10.0.0.2:80", ConnectivityState.CONNECTING),
-                true)
+                true,
+                () -> {})
             .pickSubchannel(args(t));
 
     assertThat(pick.hasResult()).isFalse();

@@ -1,6 +1,7 @@
 package dev.meshwork.okhttp;
 
 import dev.meshwork.Attempt;
+import dev.meshwork.ConcurrencyLimitExceededException;
 import dev.meshwork.DeadlineExceededException;
 import dev.meshwork.HeaderModifier;
 import dev.meshwork.Mesh;
@@ -29,6 +30,7 @@ import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application interceptor {@link MeshOkHttp#install} adds. Per request: pass it through if its
@@ -50,6 +52,10 @@ final class MeshInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    HedgedExchange.AttemptTag attempt = chain.call().tag(HedgedExchange.AttemptTag.class);
+    if (attempt != null) {
+      return attempt.send(chain); // one attempt of a hedged call, routed by its parent
+    }
     Request request = chain.request();
     Response response = send(chain, request);
     if (!redirects.enabled()) {
@@ -78,7 +84,6 @@ final class MeshInterceptor implements Interceptor {
   private Response routed(Chain chain, Request request, MeshCall call) throws IOException {
     // The client runs without silent connection retries and without a proxy (see MeshOkHttp).
     CallConnections connections = CallConnections.of(chain.call());
-    TransportSecurity security = mesh.transportSecurity();
     while (true) {
       Attempt attempt;
       try {
@@ -87,40 +92,29 @@ final class MeshInterceptor implements Interceptor {
         throw new MeshIOException(e.getMessage(), null, e);
       } catch (DeadlineExceededException e) {
         throw new MeshDeadlineExceededException(e.getMessage(), e);
+      } catch (ConcurrencyLimitExceededException e) {
+        throw new MeshConcurrencyLimitException(e);
       }
-      EndpointConnector connector = new EndpointConnector(attempt.endpoint());
-      Chain bounded =
-          withTimeouts(
-              chain.withDns(connector).withSocketFactory(connector),
-              attempt,
-              request.body() != null);
-      Response response;
-      try {
-        HttpUrl target = request.url();
-        SpiffeId identity = EndpointTls.expected(security, call, attempt);
-        if (security != null && identity != null) {
-          bounded = EndpointTls.secure(bounded, security, identity);
-          target = EndpointTls.https(target);
+      HedgedExchange.Outcome outcome =
+          attempt.number() == 1 && call.backupDelayNanos() >= 0
+              ? new HedgedExchange(mesh, call, chain, request).run(attempt)
+              : send(chain, request, call, attempt, connections);
+      RetryDecision d = outcome.decision();
+      IOException e = outcome.error();
+      Response response = outcome.response();
+      if (response == null) {
+        if (e == null || chain.call().isCanceled()) {
+          throw e != null ? e : new IOException("Canceled");
         }
-        int port = connections.portFor(connector, target);
-        connections.exchanged(connector, port);
-        response = bounded.proceed(outbound(request, target, call, attempt, port, mesh));
-      } catch (IOException e) {
-        if (chain.call().isCanceled()) {
-          call.completeCancelled(attempt);
-          throw e;
-        }
-        RetryDecision d = call.completeError(attempt, e, neverSent(e));
         if (d != RetryDecision.RETRY) {
           boolean ranOutOfTime =
               e instanceof InterruptedIOException
-                  && bounded.readTimeoutMillis() < positive(chain.readTimeoutMillis());
+                  && shortensReadTimeout(chain, attempt.remainingNanos());
           throw failure(call, ranOutOfTime ? RetryDecision.DEADLINE_EXCEEDED : d, e);
         }
         backoff(call);
         continue;
       }
-      RetryDecision d = call.completeHttp(attempt, response.code());
       if (d != RetryDecision.RETRY) {
         // The application sees its own URL, whatever the attempt had to change in it.
         return response.request().url() == request.url()
@@ -132,6 +126,59 @@ final class MeshInterceptor implements Interceptor {
     }
   }
 
+  /** Sends one attempt on the application's own call and completes it. */
+  private HedgedExchange.Outcome send(
+      Chain chain, Request request, MeshCall call, Attempt attempt, CallConnections connections)
+      throws IOException {
+    EndpointConnector connector = new EndpointConnector(attempt.endpoint());
+    Response response;
+    try {
+      TransportSecurity security = mesh.transportSecurity();
+      SpiffeId identity = EndpointTls.expected(security, call, attempt);
+      Chain bounded =
+          forAttempt(chain, attempt, connector, request.body() != null, security, identity);
+      HttpUrl target = identity == null ? request.url() : EndpointTls.https(request.url());
+      int port = connections.portFor(connector, target);
+      InjectedFaults.delay(mesh, attempt);
+      Request out = outbound(request, target, call, attempt, port, mesh);
+      if (attempt.isInjectedAbort()) {
+        response = InjectedFaults.abort(out, attempt);
+      } else {
+        connections.exchanged(connector, port);
+        response = bounded.proceed(out);
+      }
+    } catch (IOException e) {
+      if (chain.call().isCanceled()) {
+        call.completeCancelled(attempt);
+        throw e;
+      }
+      return new HedgedExchange.Outcome(null, e, call.completeError(attempt, e, neverSent(e)));
+    }
+    return new HedgedExchange.Outcome(response, null, call.completeHttp(attempt, response.code()));
+  }
+
+  /**
+   * {@code chain} as one attempt uses it: connections steered to the attempt's endpoint, socket
+   * timeouts bounded by the deadline, and the mTLS settings when the endpoint must present {@code
+   * identity} (see {@link EndpointTls}).
+   */
+  static Chain forAttempt(
+      Chain chain,
+      Attempt attempt,
+      EndpointConnector connector,
+      boolean hasBody,
+      @Nullable TransportSecurity security,
+      @Nullable SpiffeId identity) {
+    Chain c = withTimeouts(chain.withDns(connector).withSocketFactory(connector), attempt, hasBody);
+    return security != null && identity != null ? EndpointTls.secure(c, security, identity) : c;
+  }
+
+  /** Whether the call's remaining time, not the client's setting, bounded the read timeout. */
+  private static boolean shortensReadTimeout(Chain chain, long remainingNanos) {
+    return remainingNanos != Long.MAX_VALUE
+        && TimeUnit.NANOSECONDS.toMillis(remainingNanos) < positive(chain.readTimeoutMillis());
+  }
+
   /**
    * The request as the attempt sends it: still addressed to the logical URL (the {@link
    * EndpointConnector} steers the connection), with the deadline header and the route's header
@@ -139,7 +186,7 @@ final class MeshInterceptor implements Interceptor {
    * {@link EndpointTls}); {@code port} differs from its port only to leave the call's previous
    * connection (see {@link CallConnections}). Copied only when something changes.
    */
-  private static Request outbound(
+  static Request outbound(
       Request request, HttpUrl target, MeshCall call, Attempt attempt, int port, Mesh mesh) {
     HeaderModifier headers = call.route().requestHeaders();
     PathRewrite rewrite = call.route().pathRewrite();
@@ -187,7 +234,7 @@ final class MeshInterceptor implements Interceptor {
    * Socket timeouts no longer than the call's remaining time, so an attempt cannot outlive it; only
    * the ones the deadline actually shortens are changed.
    */
-  private static Chain withTimeouts(Chain chain, Attempt attempt, boolean hasBody) {
+  static Chain withTimeouts(Chain chain, Attempt attempt, boolean hasBody) {
     long remaining = attempt.remainingNanos();
     if (remaining == Long.MAX_VALUE) {
       return chain;

@@ -1,6 +1,7 @@
 package dev.meshwork.smi;
 
 import dev.meshwork.Backend;
+import dev.meshwork.Fault;
 import dev.meshwork.RequestMatch;
 import dev.meshwork.Route;
 import dev.meshwork.ServiceName;
@@ -23,7 +24,30 @@ final class GatewayParser {
 
   private static final Pattern DURATION = Pattern.compile("([0-9]{1,5})(h|ms|m|s)");
 
+  /**
+   * Gateway API has no fault-injection filter, so a route's faults come from this annotation, in
+   * the syntax of the {@code meshwork-fault} header ({@code abort=503;percentage=10}), and apply to
+   * every rule of the route.
+   */
+  static final String FAULT_ANNOTATION = "meshwork.dev/fault";
+
   private GatewayParser() {}
+
+  private static @Nullable Fault fault(Node annotation) {
+    String spec = annotation.optText("a fault such as abort=503;percentage=10");
+    if (spec == null) {
+      return null;
+    }
+    try {
+      return Fault.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw annotation.error(
+          "a fault such as abort=503;percentage=10 or delay=100ms;percentage=5 ("
+              + e.getMessage()
+              + ")",
+          e);
+    }
+  }
 
   static Resource.MeshRoute meshRoute(Resource.Id id, String origin, Node doc) {
     boolean grpc = id.kind().equals("GRPCRoute");
@@ -37,11 +61,12 @@ final class GatewayParser {
       }
     }
     String created = doc.get("metadata").get("creationTimestamp").optText("a timestamp");
+    Fault fault = fault(doc.get("metadata").get("annotations").get(FAULT_ANNOTATION));
     List<Resource.Entry> entries = new ArrayList<>();
     List<Node> rules = spec.get("rules").items();
     for (ServiceName parent : parents) {
       for (int r = 0; r < rules.size(); r++) {
-        rule(id, origin, grpc, parent, rules.get(r), r, entries);
+        rule(id, origin, grpc, parent, rules.get(r), r, fault, entries);
       }
     }
     return new Resource.MeshRoute(id, origin, created == null ? "" : created, List.copyOf(entries));
@@ -54,6 +79,7 @@ final class GatewayParser {
       ServiceName parent,
       Node rule,
       int r,
+      @Nullable Fault fault,
       List<Resource.Entry> out) {
     List<Backend> backends = new ArrayList<>();
     for (Node b : rule.get("backendRefs").items()) {
@@ -97,6 +123,7 @@ final class GatewayParser {
               .timeout(timeout)
               .requestHeaders(filters.headers())
               .pathRewrite(grpc ? null : filters.pathRewrite(p.pathType, p.pathValue))
+              .fault(fault)
               .origin(origin)
               .build();
       out.add(

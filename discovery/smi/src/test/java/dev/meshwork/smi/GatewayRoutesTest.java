@@ -135,6 +135,41 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void aFaultAnnotationInjectsFaultsIntoEveryRuleOfTheRoute() {
+    String yaml =
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata:
+          name: web
+          annotations: {meshwork.dev/fault: "abort=503;percentage=10"}
+        spec:
+          parentRefs: [{kind: Service, name: web}]
+          rules:
+          - matches: [{path: {type: PathPrefix, value: /api}}]
+          - backendRefs: [{name: web-v2}]
+        """;
+    List<Route> routes =
+        new Compiler()
+            .compile(parser.parseAll("r.yaml", yaml))
+            .config()
+            .service(ServiceName.of("web"))
+            .routes();
+    assertThat(routes).hasSize(2);
+    assertThat(routes)
+        .allSatisfy(
+            r -> {
+              assertThat(r.fault()).isNotNull();
+              assertThat(r.fault().abortHttpStatus()).isEqualTo(503);
+              assertThat(r.fault().abortPercent()).isEqualTo(10);
+            });
+    assertThatThrownBy(() -> parser.parseAll("r.yaml", yaml.replace("abort=503", "abort=5O3")))
+        .hasMessageStartingWith(
+            "r.yaml: HTTPRoute default/web: metadata.annotations.meshwork.dev/fault:"
+                + " \"abort=5O3;percentage=10\" (expected a fault such as");
+  }
+
+  @Test
   void unsupportedFiltersAndBadDurationsAreConfigErrors() {
     String base = Fixtures.read("authored/httproute-reviews.yaml");
     assertThatThrownBy(
