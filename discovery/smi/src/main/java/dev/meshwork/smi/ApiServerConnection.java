@@ -50,6 +50,7 @@ final class ApiServerConnection {
   private final Listener listener;
   private final String name;
   private int attempts;
+  private int downChecks; // consecutive checks that found a watch down; on the executor only
   private boolean failing;
   private volatile boolean closed;
 
@@ -148,10 +149,16 @@ final class ApiServerConnection {
         this::lookForNewKinds, discovery, discovery, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * An informer re-establishes its watch on its own when the API server closes it (as API servers
+   * do every few minutes), so one check that finds a watch down is not yet an outage: two in a row
+   * are. Errors the informers report themselves are outages at once.
+   */
   private void checkWatches() {
     if (informers.watching()) {
+      downChecks = 0;
       recovered();
-    } else {
+    } else if (++downChecks >= 2) {
       failed(new IOException(name + ": lost the watch on the API server"));
     }
   }

@@ -44,6 +44,10 @@ final class Informers {
   }
 
   private final List<SharedIndexInformer<?>> all = new CopyOnWriteArrayList<>();
+
+  /** Informers whose first listing and watch are still being set up: not yet an outage. */
+  private final Set<SharedIndexInformer<?>> starting = ConcurrentHashMap.newKeySet();
+
   private final Set<String> informed = ConcurrentHashMap.newKeySet();
   private volatile @Nullable SharedIndexInformer<EndpointSlice> slices;
   private volatile @Nullable PodServiceAccounts pods;
@@ -69,7 +73,7 @@ final class Informers {
       s.exceptionHandler((wasStarted, error) -> events.failed(error));
       all.add(s);
       slices = s;
-      started.add(s.start().toCompletableFuture());
+      started.add(start(s));
       if (watchPods) {
         started.add(startPods(client, namespace, events));
       }
@@ -131,7 +135,7 @@ final class Informers {
     all.add(p);
     pods = store;
     // A forbidden listing completes exceptionally; the source is ready without identities.
-    return p.start().toCompletableFuture().exceptionally(error -> null);
+    return start(p).exceptionally(error -> null);
   }
 
   /** Whether the API server answered 403 (the error may arrive wrapped). */
@@ -162,7 +166,15 @@ final class Informers {
             r -> events.upsert(apiVersion, kind.kind(), r), r -> events.delete(kind.kind(), r)));
     informer.exceptionHandler((wasStarted, error) -> events.failed(error));
     all.add(informer);
-    return informer.start().toCompletableFuture();
+    return start(informer);
+  }
+
+  /** Starts {@code informer}; {@link #watching} counts it once its start has completed. */
+  private CompletableFuture<Void> start(SharedIndexInformer<?> informer) {
+    starting.add(informer);
+    CompletableFuture<Void> started = informer.start().toCompletableFuture();
+    started.whenComplete((ok, error) -> starting.remove(informer));
+    return started;
   }
 
   private static <T> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {
@@ -184,9 +196,12 @@ final class Informers {
     };
   }
 
-  /** Whether every informer has a live watch on the API server. */
+  /**
+   * Whether every started informer has a live watch on the API server. One still starting (for a
+   * kind served since the last look) has no watch yet, and that is not an outage.
+   */
   boolean watching() {
-    return all.stream().allMatch(SharedIndexInformer::isWatching);
+    return all.stream().allMatch(i -> i.isWatching() || starting.contains(i));
   }
 
   /** The kinds watched now. */
@@ -208,6 +223,7 @@ final class Informers {
   void stop() {
     all.forEach(SharedIndexInformer::stop);
     all.clear();
+    starting.clear();
     informed.clear();
     slices = null;
     pods = null;

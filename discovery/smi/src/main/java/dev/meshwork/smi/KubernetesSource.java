@@ -208,7 +208,10 @@ public final class KubernetesSource implements MeshSource {
       return this;
     }
 
-    /** How often the informers' connections are checked, to report outages; default 1 s. */
+    /**
+     * How often the informers' watches are checked, to report outages (two checks in a row that
+     * find a watch down) and recoveries; default 1 s.
+     */
     public Builder healthCheckInterval(Duration interval) {
       this.checkInterval = SmiFileSource.Builder.positive(interval, "healthCheckInterval");
       return this;
