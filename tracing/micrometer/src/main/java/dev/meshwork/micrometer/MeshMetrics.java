@@ -120,6 +120,8 @@ public final class MeshMetrics implements MeshListener {
       m.attempts(attempt.endpoint()).request();
       if (attempt.isRetry()) {
         m.service.retried();
+      } else if (attempt.isBackup()) {
+        m.service.backedUp();
       }
     }
   }

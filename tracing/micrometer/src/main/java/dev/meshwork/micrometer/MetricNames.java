@@ -62,6 +62,7 @@ final class MetricNames {
 
   static final String RETRIES = "meshwork.retries";
   static final String RETRIES_DENIED = "meshwork.retries.denied";
+  static final String BACKUPS = "meshwork.backups";
   static final String RETRY_BUDGET_BALANCE = "meshwork.retry.budget.balance";
   static final String CALL_FAILURES = "meshwork.call.failures";
   static final String FAILED_OPEN = "meshwork.failed.open";

@@ -11,11 +11,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The retry meters of one destination service: retries started, retries the mesh refused (and why),
- * calls the mesh itself failed (and why), and the retry budget's balance. Created on the service's
- * first call; meters for a reason are registered when that reason first happens.
+ * hedged backups sent, calls the mesh itself failed (and why), and the retry budget's balance.
+ * Created on the service's first call; meters for a reason are registered when that reason first
+ * happens.
  *
  * <p>Thread-safe.
  */
@@ -34,6 +36,7 @@ final class ServiceMeters {
   private final AtomicReferenceArray<Counter> failures =
       new AtomicReferenceArray<>(FAILURE_REASONS.length);
   private volatile boolean budgetGauge;
+  private volatile @Nullable Counter backups; // registered at the first backup: hedging is opt-in
 
   ServiceMeters(MeterRegistry registry, ServiceName service) {
     this.registry = registry;
@@ -47,6 +50,20 @@ final class ServiceMeters {
 
   void retried() {
     retries.increment();
+  }
+
+  /** Counts a hedged backup sent while the call's first attempt was in flight. */
+  void backedUp() {
+    Counter c = backups;
+    if (c == null) {
+      // Registering twice in a race returns the same counter.
+      c =
+          Counter.builder(MetricNames.BACKUPS)
+              .tag(MetricNames.AUTHORITY, authority)
+              .register(registry);
+      backups = c;
+    }
+    c.increment();
   }
 
   /**

@@ -162,6 +162,28 @@ class MeshInternalsTest {
   }
 
   @Test
+  void hedgedBackupsAreCountedApartFromRetries() {
+    build(Mesh.builder().hedging(call -> 1_000_000));
+    source.endpoints("ratings", a, b);
+
+    MeshCall call = mesh.newCall("ratings", get("/"));
+    Attempt first = call.startAttempt();
+    Attempt backup = call.startBackup();
+    assertThat(backup).isNotNull();
+    call.completeHttp(backup, 200);
+    call.completeCancelled(first);
+
+    assertThat(count("meshwork.backups", "authority", "ratings.default")).isEqualTo(1);
+    assertThat(count("meshwork.retries", "authority", "ratings.default")).isZero();
+    // Both attempts were sent; only the backup's answer is a response.
+    assertThat(
+            registry.get("request").tags("direction", "outbound").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum())
+        .isEqualTo(2);
+  }
+
+  @Test
   void snapshotsRejectionsFailingSourcesAndEmptyBackendsAreMetered() {
     build(Mesh.builder());
     source.endpoints("ratings-v2", a);

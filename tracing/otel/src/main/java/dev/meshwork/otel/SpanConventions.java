@@ -32,6 +32,7 @@ final class SpanConventions {
   static final AttributeKey<String> ENDPOINT = AttributeKey.stringKey("meshwork.endpoint");
   static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("meshwork.attempt");
   static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("meshwork.attempts");
+  static final AttributeKey<Boolean> BACKUP = AttributeKey.booleanKey("meshwork.backup");
   static final AttributeKey<String> CLASSIFICATION =
       AttributeKey.stringKey("meshwork.classification");
   static final AttributeKey<String> DECISION = AttributeKey.stringKey("meshwork.decision");
@@ -94,6 +95,8 @@ final class SpanConventions {
     span.setAttribute(ATTEMPT, (long) attempt.number());
     if (attempt.isRetry()) {
       span.setAttribute(HttpAttributes.HTTP_REQUEST_RESEND_COUNT, (long) attempt.number() - 1);
+    } else if (attempt.isBackup()) {
+      span.setAttribute(BACKUP, true); // a hedged request sent alongside the first, not a resend
     }
   }
 
