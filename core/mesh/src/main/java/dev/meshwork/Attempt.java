@@ -1,5 +1,6 @@
 package dev.meshwork;
 
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +44,33 @@ public final class Attempt {
   int grpcCode = -1;
   @Nullable Throwable error;
   private long endNanos;
+
+  /**
+   * A value an adapter keeps with this attempt's endpoint (for this destination service), for as
+   * long as the endpoint stays in discovery; null if none. For per-endpoint objects an adapter
+   * would otherwise make on every attempt:
+   *
+   * <pre>{@code
+   * Steering s = attempt.endpointAttachment(STEERING);
+   * if (s == null) {
+   *   s = attempt.attachToEndpoint(STEERING, new Steering(attempt.endpoint()));
+   * }
+   * }</pre>
+   *
+   * <p>Lock-free; the value must not depend on the endpoint's attributes that may change (weight,
+   * labels, identity), only on its address.
+   */
+  public <T> @Nullable T endpointAttachment(MeshContext.Key<T> key) {
+    return state.attachment(key);
+  }
+
+  /**
+   * Keeps {@code value} with this attempt's endpoint under {@code key} unless another thread did
+   * first; returns the value kept (see {@link #endpointAttachment}).
+   */
+  public <T> T attachToEndpoint(MeshContext.Key<T> key, T value) {
+    return state.attachIfAbsent(key, Objects.requireNonNull(value, "value"));
+  }
 
   /** The fault injected into this attempt, or null. */
   @Nullable Fault fault;

@@ -2,6 +2,7 @@ package dev.meshwork;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,12 +17,14 @@ final class EndpointState {
 
   private static final VarHandle IN_FLIGHT;
   private static final VarHandle COST;
+  private static final VarHandle ATTACHMENTS;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       IN_FLIGHT = lookup.findVarHandle(EndpointState.class, "inFlight", int.class);
       COST = lookup.findVarHandle(EndpointState.class, "costBits", long.class);
+      ATTACHMENTS = lookup.findVarHandle(EndpointState.class, "attachments", Object[].class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -40,6 +43,10 @@ final class EndpointState {
 
   private volatile long stampNanos;
 
+  /** Key, value, key, value…: what adapters keep per endpoint; replaced, never changed in place. */
+  @SuppressWarnings("unused") // written through ATTACHMENTS
+  private volatile Object @Nullable [] attachments;
+
   EndpointState(ServiceName service, Endpoint endpoint, @Nullable EndpointGate gate) {
     this.service = service;
     this.endpoint = endpoint;
@@ -53,6 +60,38 @@ final class EndpointState {
   /** Replaces the endpoint's attributes (weight, labels) while keeping its statistics. */
   void update(Endpoint endpoint) {
     this.endpoint = endpoint;
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> @Nullable T attachment(MeshContext.Key<T> key) {
+    Object[] a = attachments;
+    if (a != null) {
+      for (int i = 0; i < a.length; i += 2) {
+        if (a[i] == key) {
+          return (T) a[i + 1];
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Keeps {@code value} under {@code key} unless a value is there already; returns the one kept.
+   */
+  <T> T attachIfAbsent(MeshContext.Key<T> key, T value) {
+    while (true) {
+      Object[] a = attachments;
+      T present = attachment(key);
+      if (present != null) {
+        return present;
+      }
+      Object[] b = a == null ? new Object[2] : Arrays.copyOf(a, a.length + 2);
+      b[b.length - 2] = key;
+      b[b.length - 1] = value;
+      if (ATTACHMENTS.compareAndSet(this, a, b)) {
+        return value;
+      }
+    }
   }
 
   int inFlight() {

@@ -22,7 +22,7 @@ final class CallConnections {
   private int lastPort;
 
   static CallConnections of(Call call) {
-    return call.tag(CallConnections.class, CallConnections::new);
+    return call.tag(CallTags.CONNECTIONS, CallConnections::new);
   }
 
   /** The URL port the next exchange to {@code connector} must use, for a logical {@code url}. */

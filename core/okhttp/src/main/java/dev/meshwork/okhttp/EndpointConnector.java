@@ -1,6 +1,8 @@
 package dev.meshwork.okhttp;
 
+import dev.meshwork.Attempt;
 import dev.meshwork.Endpoint;
+import dev.meshwork.MeshContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,6 +23,15 @@ import okhttp3.Dns;
  * two connectors are equal exactly when their endpoints' addresses are.
  */
 final class EndpointConnector extends SocketFactory implements Dns {
+
+  private static final MeshContext.Key<EndpointConnector> KEY =
+      MeshContext.Key.named("okhttp endpoint connector");
+
+  /** The connector of {@code attempt}'s endpoint, made once per endpoint and kept with it. */
+  static EndpointConnector of(Attempt attempt) {
+    EndpointConnector c = attempt.endpointAttachment(KEY);
+    return c != null ? c : attempt.attachToEndpoint(KEY, new EndpointConnector(attempt.endpoint()));
+  }
 
   private final String host;
   private final int port;

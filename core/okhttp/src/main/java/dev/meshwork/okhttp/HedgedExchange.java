@@ -150,7 +150,7 @@ final class HedgedExchange extends EventListener {
         MeshInterceptor.outbound(request, request.url(), call, attempt, request.url().port(), mesh);
     AttemptTag tag = new AttemptTag(mesh, call, attempt, out);
     Call c = chain.call().clone();
-    c.tag(AttemptTag.class, () -> tag);
+    c.tag(CallTags.ATTEMPT, () -> tag);
     return c;
   }
 
@@ -237,10 +237,11 @@ final class HedgedExchange extends EventListener {
           identity == null
               ? outbound
               : outbound.newBuilder().url(EndpointTls.https(outbound.url())).build();
-      EndpointConnector connector = new EndpointConnector(attempt.endpoint());
-      return MeshInterceptor.forAttempt(
-              chain, attempt, connector, out.body() != null, security, identity)
-          .proceed(out);
+      EndpointConnector connector = EndpointConnector.of(attempt);
+      Interceptor.Chain bounded =
+          MeshInterceptor.forAttempt(
+              chain, attempt, connector, out.body() != null, security, identity);
+      return bounded.proceed(out);
     }
   }
 }

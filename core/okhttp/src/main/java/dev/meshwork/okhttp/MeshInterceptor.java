@@ -52,7 +52,7 @@ final class MeshInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    HedgedExchange.AttemptTag attempt = chain.call().tag(HedgedExchange.AttemptTag.class);
+    HedgedExchange.AttemptTag attempt = chain.call().tag(CallTags.ATTEMPT);
     if (attempt != null) {
       return attempt.send(chain); // one attempt of a hedged call, routed by its parent
     }
@@ -95,13 +95,30 @@ final class MeshInterceptor implements Interceptor {
       } catch (ConcurrencyLimitExceededException e) {
         throw new MeshConcurrencyLimitException(e);
       }
-      HedgedExchange.Outcome outcome =
-          attempt.number() == 1 && call.backupDelayNanos() >= 0
-              ? new HedgedExchange(mesh, call, chain, request).run(attempt)
-              : send(chain, request, call, attempt, connections);
-      RetryDecision d = outcome.decision();
-      IOException e = outcome.error();
-      Response response = outcome.response();
+      Response response;
+      IOException e;
+      RetryDecision d;
+      if (attempt.number() == 1 && call.backupDelayNanos() >= 0) {
+        HedgedExchange.Outcome outcome =
+            new HedgedExchange(mesh, call, chain, request).run(attempt);
+        response = outcome.response();
+        e = outcome.error();
+        d = outcome.decision();
+      } else {
+        try {
+          response = send(chain, request, call, attempt, connections);
+          e = null;
+          d = call.completeHttp(attempt, response.code());
+        } catch (IOException error) {
+          if (chain.call().isCanceled()) {
+            call.completeCancelled(attempt);
+            throw error;
+          }
+          response = null;
+          e = error;
+          d = call.completeError(attempt, error, neverSent(error));
+        }
+      }
       if (response == null) {
         if (e == null || chain.call().isCanceled()) {
           throw e != null ? e : new IOException("Canceled");
@@ -126,35 +143,24 @@ final class MeshInterceptor implements Interceptor {
     }
   }
 
-  /** Sends one attempt on the application's own call and completes it. */
-  private HedgedExchange.Outcome send(
+  /** Sends one attempt on the application's own call; the caller completes it. */
+  private Response send(
       Chain chain, Request request, MeshCall call, Attempt attempt, CallConnections connections)
       throws IOException {
-    EndpointConnector connector = new EndpointConnector(attempt.endpoint());
-    Response response;
-    try {
-      TransportSecurity security = mesh.transportSecurity();
-      SpiffeId identity = EndpointTls.expected(security, call, attempt);
-      Chain bounded =
-          forAttempt(chain, attempt, connector, request.body() != null, security, identity);
-      HttpUrl target = identity == null ? request.url() : EndpointTls.https(request.url());
-      int port = connections.portFor(connector, target);
-      InjectedFaults.delay(mesh, attempt);
-      Request out = outbound(request, target, call, attempt, port, mesh);
-      if (attempt.isInjectedAbort()) {
-        response = InjectedFaults.abort(out, attempt);
-      } else {
-        connections.exchanged(connector, port);
-        response = bounded.proceed(out);
-      }
-    } catch (IOException e) {
-      if (chain.call().isCanceled()) {
-        call.completeCancelled(attempt);
-        throw e;
-      }
-      return new HedgedExchange.Outcome(null, e, call.completeError(attempt, e, neverSent(e)));
+    EndpointConnector connector = EndpointConnector.of(attempt);
+    TransportSecurity security = mesh.transportSecurity();
+    SpiffeId identity = EndpointTls.expected(security, call, attempt);
+    Chain bounded =
+        forAttempt(chain, attempt, connector, request.body() != null, security, identity);
+    HttpUrl target = identity == null ? request.url() : EndpointTls.https(request.url());
+    int port = connections.portFor(connector, target);
+    InjectedFaults.delay(mesh, attempt);
+    Request out = outbound(request, target, call, attempt, port, mesh);
+    if (attempt.isInjectedAbort()) {
+      return InjectedFaults.abort(out, attempt);
     }
-    return new HedgedExchange.Outcome(response, null, call.completeHttp(attempt, response.code()));
+    connections.exchanged(connector, port);
+    return bounded.proceed(out);
   }
 
   /**
