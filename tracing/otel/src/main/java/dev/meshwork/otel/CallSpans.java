@@ -14,8 +14,11 @@ final class CallSpans {
 
   final Span span;
   final Context context;
-  private Span[] attempts = new Span[2];
-  private Context[] attemptContexts = new Context[2];
+  private static final Span[] NO_SPANS = new Span[0];
+  private static final Context[] NO_CONTEXTS = new Context[0];
+
+  private Span[] attempts = NO_SPANS; // grown at the first attempt span: unsampled calls have none
+  private Context[] attemptContexts = NO_CONTEXTS;
 
   CallSpans(Span span, Context context) {
     this.span = span;
@@ -25,7 +28,7 @@ final class CallSpans {
   void started(int attempt, Span s, Context c) {
     int i = attempt - 1;
     if (i >= attempts.length) {
-      int n = Math.max(attempts.length * 2, attempt);
+      int n = Math.max(Math.max(attempts.length * 2, 2), attempt);
       attempts = Arrays.copyOf(attempts, n);
       attemptContexts = Arrays.copyOf(attemptContexts, n);
     }

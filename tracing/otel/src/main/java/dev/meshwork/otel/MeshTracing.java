@@ -147,7 +147,9 @@ public final class MeshTracing implements MeshListener, Propagator {
   @Override
   public void attemptStarted(MeshCall call, Attempt attempt) {
     CallSpans spans = call.attachment(CALL_SPANS);
-    if (spans == null) {
+    if (spans == null || !spans.span.getSpanContext().isSampled()) {
+      // An unsampled call's attempts would be dropped by a parent-based sampler anyway; its own
+      // span context goes out on the wire instead (see inject), which costs no span per attempt.
       return;
     }
     SpanBuilder b =
