@@ -5,6 +5,8 @@ import dev.meshwork.micrometer.MeshMetrics;
 import dev.meshwork.otel.MeshTracing;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -27,6 +29,7 @@ final class Observability implements AutoCloseable {
   private final SdkTracerProvider tracerProvider;
   private final @Nullable MeshMetrics metrics;
   private final @Nullable MeshTracing tracing;
+  private final OpenTelemetrySdk openTelemetry;
 
   /**
    * @param metrics whether to add golden metrics
@@ -42,11 +45,12 @@ final class Observability implements AutoCloseable {
             .setSampler(sampler == null ? Sampler.alwaysOff() : sampler)
             .addSpanProcessor(BatchSpanProcessor.builder(new Discarding()).build())
             .build();
-    tracing =
-        sampler == null
-            ? null
-            : MeshTracing.create(
-                OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build());
+    openTelemetry =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(tracerProvider)
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
+    tracing = sampler == null ? null : MeshTracing.create(openTelemetry);
   }
 
   /** The set-up a benchmark arm names, or null for a plain mesh. */
@@ -54,6 +58,7 @@ final class Observability implements AutoCloseable {
     switch (arm) {
       case "MESH_METRICS":
         return new Observability(true, null);
+      case "RAW_TRACED":
       case "MESH_TRACED":
         return new Observability(false, Sampler.alwaysOn());
       case "MESH_OBSERVED":
@@ -63,6 +68,11 @@ final class Observability implements AutoCloseable {
       default:
         return null;
     }
+  }
+
+  /** The minimal OkHttp tracing of the RAW_TRACED arm, on this set-up's SDK. */
+  MinimalOkHttpTracing minimalTracing() {
+    return new MinimalOkHttpTracing(openTelemetry);
   }
 
   /** Adds the metrics and tracing to {@code builder}. */

@@ -57,10 +57,13 @@ public class OkHttpOverheadBenchmark {
    * RAW: OkHttp alone. MESH: through the mesh. MESH_DEADLINE: plus a 5 s route timeout.
    * MESH_OBSERVED: MESH plus golden metrics (Prometheus registry) and tracing (OpenTelemetry SDK,
    * every trace sampled, batch processor); MESH_OBSERVED_UNSAMPLED: the same with no trace sampled;
-   * MESH_METRICS and MESH_TRACED: one of the two alone (tracing sampled).
+   * MESH_METRICS and MESH_TRACED: one of the two alone (tracing sampled). RAW_TRACED: raw OkHttp
+   * with {@link MinimalOkHttpTracing} (one sampled span per request, same SDK set-up), the
+   * yardstick for what tracing itself costs.
    */
   @Param({
     "RAW",
+    "RAW_TRACED",
     "MESH",
     "MESH_DEADLINE",
     "MESH_OBSERVED",
@@ -107,6 +110,10 @@ public class OkHttpOverheadBenchmark {
       request = new Request.Builder().url("http://reviews/books/1").build();
     } else {
       request = new Request.Builder().url("http://10.1.0.1:8080/books/1").build();
+      observability = Observability.forArm(client);
+      if (observability != null) {
+        builder.addInterceptor(observability.minimalTracing());
+      }
     }
     okhttp = builder.addInterceptor(new StubTransport()).build();
   }
