@@ -61,7 +61,8 @@ import org.jspecify.annotations.Nullable;
  *       refuses an endpoint whose identity is unknown. {@code PERMISSIVE} uses mTLS to endpoints
  *       that discovery gave an identity (that is how an endpoint is "known" to support mTLS: a
  *       meshed workload is registered with its identity) and plaintext to the others, for
- *       migrations. {@code DISABLED} is plaintext.
+ *       migrations: OkHttp clients per connection, gRPC channels per endpoint within one channel
+ *       (over grpc-netty-shaded; see {@code MeshGrpc}). {@code DISABLED} is plaintext.
  *   <li><b>Servers</b> present the same identity ({@link #serverContext()}, whose engines require a
  *       client certificate), accept clients whose chain leads to the bundle and carries a SPIFFE
  *       ID, and leave authorization to the mesh's access policy. This workload's own SPIFFE ID for

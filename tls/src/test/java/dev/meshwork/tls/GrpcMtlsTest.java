@@ -6,6 +6,7 @@ import static dev.meshwork.tls.HttpMtlsTest.RATINGS;
 import static dev.meshwork.tls.HttpMtlsTest.REVIEWS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import dev.meshwork.AccessRule;
 import dev.meshwork.Balancer;
@@ -14,11 +15,13 @@ import dev.meshwork.IdentityMatch;
 import dev.meshwork.MeshConfig;
 import dev.meshwork.ServiceConfig;
 import dev.meshwork.SpiffeId;
+import dev.meshwork.TransportSecurity;
 import dev.meshwork.X509Identity;
 import dev.meshwork.grpc.MeshGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -210,45 +213,113 @@ class GrpcMtlsTest {
     }
   }
 
-  @Test
-  void aPermissiveChannelUsesMtlsWhereTheIdentityIsKnownAndRefusesThePlaintextEndpoint()
-      throws Exception {
-    MeshWorkload server = workload(ca.workload(REVIEWS).identity());
-    GrpcServer secure = serve(server);
-    GrpcServer plain =
-        closing(new GrpcServer(io.grpc.InsecureServerCredentials.create(), server.mesh));
+  private MeshWorkload permissiveClient() {
     MeshWorkload client =
         closing(
             new MeshWorkload(
                 ca.workload(PRODUCTPAGE).identity(),
-                t -> t.mode("reviews", dev.meshwork.TransportSecurity.Mode.PERMISSIVE),
+                t -> t.mode("reviews", TransportSecurity.Mode.PERMISSIVE),
                 m -> {}));
     client.source.config(
         MeshConfig.builder()
             .service(ServiceConfig.builder("reviews").balancer(Balancer.roundRobin()).build())
             .build());
+    return client;
+  }
+
+  private GrpcServer servePlaintext(MeshWorkload server) throws Exception {
+    return closing(new GrpcServer(InsecureServerCredentials.create(), server.mesh));
+  }
+
+  @Test
+  void permissiveModeTalksToAPlaintextAndAnMtlsEndpointOfTheSameServiceInOneChannel()
+      throws Exception {
+    MeshWorkload server = workload(ca.workload(REVIEWS).identity());
+    GrpcServer secure = serve(server);
+    GrpcServer plain = servePlaintext(server);
+    MeshWorkload client = permissiveClient();
     client.endpoints("reviews", endpoint(secure, REVIEWS), Endpoint.of("127.0.0.1", plain.port));
     ManagedChannel channel = channel(client);
 
+    List<String> answers = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      assertThat(say(channel)).isEqualTo("hello " + PRODUCTPAGE);
+      answers.add(say(channel));
     }
 
-    // One channel, one kind of credentials: the plaintext endpoint is not reachable over it.
-    assertThat(secure.served).hasValue(6);
-    assertThat(plain.served).hasValue(0);
+    // Round robin over both: the mTLS server knows the caller, the plaintext one cannot.
+    assertThat(answers)
+        .containsOnly("hello " + PRODUCTPAGE, "hello anonymous")
+        .filteredOn(a -> a.equals("hello " + PRODUCTPAGE))
+        .hasSize(3);
+    assertThat(secure.served).hasValue(3);
+    assertThat(plain.served).hasValue(3);
+    assertThat(secure.lastClient()).isEqualTo(SpiffeId.parse(PRODUCTPAGE));
+    assertThat(secure.serverCertificates).hasSize(1);
+    assertThat(plain.connections).hasValue(1);
+    assertThat(plain.clientCertificates).isEmpty();
+    assertThat(plain.serverCertificates).isEmpty();
+    assertThat(secure.authorities).containsOnly("reviews");
+    assertThat(plain.authorities).containsOnly("reviews");
+  }
+
+  @Test
+  void permissiveModeNeverFallsBackToPlaintextForAnEndpointWithAnIdentity() throws Exception {
+    MeshWorkload server = workload(ca.workload(REVIEWS).identity());
+    List<Endpoint> rogues = new ArrayList<>();
+    List<GrpcServer> servers = new ArrayList<>();
+    GrpcServer plain = servePlaintext(server); // speaks plaintext where mTLS is expected
+    GrpcServer impostor = serve(server); // presents reviews where ratings is expected
+    GrpcServer attackerCa = serve(workload(attacker.workload(REVIEWS).identity(attacker, ca)));
+    servers.addAll(List.of(plain, impostor, attackerCa));
+    rogues.addAll(
+        List.of(
+            endpoint(plain, REVIEWS), endpoint(impostor, RATINGS), endpoint(attackerCa, REVIEWS)));
+
+    for (int i = 0; i < rogues.size(); i++) {
+      MeshWorkload client = permissiveClient();
+      client.endpoints("reviews", rogues.get(i));
+
+      assertThat(failure(channel(client)).getCode())
+          .as("endpoint %s", rogues.get(i))
+          .isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(servers.get(i).served).hasValue(0);
+    }
+  }
+
+  @Test
+  void aPermissiveEndpointIsReconnectedWhenItGainsOrLosesItsIdentity() throws Exception {
+    GrpcServer reviews = serve(workload(ca.workload(REVIEWS).identity()));
+    MeshWorkload client = permissiveClient();
+    client.endpoints("reviews", Endpoint.of("127.0.0.1", reviews.port));
+    ManagedChannel channel = channel(client);
+
+    // Without an identity the endpoint is plaintext, which an mTLS server does not speak.
+    assertThat(failure(channel).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+
+    client.endpoints("reviews", endpoint(reviews, REVIEWS));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(say(channel)).isEqualTo("hello " + PRODUCTPAGE));
+    assertThat(reviews.lastClient()).isEqualTo(SpiffeId.parse(PRODUCTPAGE));
+
+    // Losing the identity again does not leave calls on the established mTLS connection.
+    client.endpoints("reviews", Endpoint.of("127.0.0.1", reviews.port));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(failure(channel).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(reviews.connections).hasValue(1);
   }
 
   @Test
   void aDisabledDestinationGetsAPlaintextChannel() throws Exception {
     MeshWorkload server = workload(ca.workload(REVIEWS).identity());
-    GrpcServer plain =
-        closing(new GrpcServer(io.grpc.InsecureServerCredentials.create(), server.mesh));
+    GrpcServer plain = servePlaintext(server);
     MeshWorkload client =
         closing(
             new MeshWorkload(
                 ca.workload(PRODUCTPAGE).identity(),
-                t -> t.mode("reviews", dev.meshwork.TransportSecurity.Mode.DISABLED),
+                t -> t.mode("reviews", TransportSecurity.Mode.DISABLED),
                 m -> {}));
     client.endpoints("reviews", endpoint(plain, REVIEWS));
 

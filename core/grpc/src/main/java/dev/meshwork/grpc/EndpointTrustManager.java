@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * The trust manager of one {@code mesh:///<service>} channel: verifies each connection's server by
  * the identity of the endpoint it was opened to.
  *
- * <p>A gRPC channel has one set of credentials for all its connections, so the endpoint is
+ * <p>A gRPC channel's TLS credentials are shared by all its mTLS connections, so the endpoint is
  * recognized from the handshake itself: for mTLS channels the name resolver gives every endpoint's
  * address group its own authority, the endpoint's {@code host:port} ({@link
  * io.grpc.EquivalentAddressGroup#ATTR_AUTHORITY_OVERRIDE}), which grpc-netty hands to the TLS
@@ -116,8 +116,9 @@ final class EndpointTrustManager extends X509ExtendedTrustManager {
               + e.authority()
               + " of "
               + service
-              + " has no expected identity, so it would be plaintext, but a gRPC channel secures"
-              + " all its connections alike (use STRICT with known identities, or DISABLED)");
+              + " has no expected identity, so it would be plaintext, but this channel's"
+              + " connections are all mTLS (PERMISSIVE channels mix plaintext and mTLS only over"
+              + " grpc-netty-shaded; use STRICT with known identities, or DISABLED)");
     }
     return id;
   }

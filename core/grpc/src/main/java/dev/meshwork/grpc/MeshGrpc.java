@@ -31,9 +31,13 @@ import org.jspecify.annotations.Nullable;
  * #newChannelBuilder} (or {@link #channelCredentials}) gives the channel mTLS with the workload's
  * certificate, verifying every connection's server by the SPIFFE identity its endpoint is expected
  * to have, not by host name; {@link #serverCredentials} gives servers the same identity and
- * requires client certificates. A gRPC channel secures all its connections alike, so a destination
- * in {@code PERMISSIVE} mode gets mTLS to endpoints with a known identity and refuses the others
- * (OkHttp clients can mix plaintext and mTLS endpoints; gRPC's public API cannot).
+ * requires client certificates. A destination in {@code PERMISSIVE} mode gets, in the same channel,
+ * mTLS to its endpoints with a known identity and plaintext to the others, as OkHttp clients do;
+ * each endpoint's connection is negotiated by what the name resolver says it needs. That choice per
+ * connection needs grpc-netty-shaded (the usual transport) on the class path, because grpc-java
+ * offers it only through grpc-netty's internal hooks; with another transport a {@code PERMISSIVE}
+ * channel is mTLS-only and refuses endpoints without a known identity. {@code STRICT} channels use
+ * plain {@link TlsChannelCredentials} and work with any TLS transport.
  *
  * <pre>{@code
  * ManagedChannel channel = MeshGrpc.newChannelBuilder("mesh:///reviews", mesh).build();
@@ -52,6 +56,12 @@ import org.jspecify.annotations.Nullable;
 public final class MeshGrpc {
 
   private static volatile @Nullable Mesh defaultMesh;
+
+  /**
+   * Whether grpc-netty-shaded, with the hooks {@link PerEndpointCredentials} uses, is on the class
+   * path; checked without loading that class, which links against it.
+   */
+  private static final boolean PER_ENDPOINT_CREDENTIALS = perEndpointCredentials();
 
   private MeshGrpc() {}
 
@@ -95,20 +105,46 @@ public final class MeshGrpc {
    * The credentials of a channel to {@code target}: mTLS when the mesh has transport security and
    * the destination's mode is not {@code DISABLED}, presenting the workload certificate and
    * accepting on each connection only the identity its endpoint is expected to have; insecure
-   * otherwise.
+   * otherwise. In {@code PERMISSIVE} mode, with grpc-netty-shaded on the class path, connections to
+   * endpoints without an expected identity are plaintext instead; these credentials are then
+   * grpc-netty-shaded's and need its transport.
    */
   public static ChannelCredentials channelCredentials(Mesh mesh, String target) {
     String host = MeshNameResolverProvider.host(URI.create(target));
     TransportSecurity security = mesh.transportSecurity();
-    if (security == null
-        || security.mode(ServiceName.parse(host, mesh.defaultNamespace()))
-            == TransportSecurity.Mode.DISABLED) {
+    TransportSecurity.Mode mode =
+        security == null
+            ? TransportSecurity.Mode.DISABLED
+            : security.mode(ServiceName.parse(host, mesh.defaultNamespace()));
+    if (security == null || mode == TransportSecurity.Mode.DISABLED) {
       return InsecureChannelCredentials.create();
     }
-    return TlsChannelCredentials.newBuilder()
-        .keyManager(security.keyManager())
-        .trustManager(new EndpointTrustManager(mesh, security, host))
-        .build();
+    ChannelCredentials tls =
+        TlsChannelCredentials.newBuilder()
+            .keyManager(security.keyManager())
+            .trustManager(new EndpointTrustManager(mesh, security, host))
+            .build();
+    if (mode == TransportSecurity.Mode.PERMISSIVE && PER_ENDPOINT_CREDENTIALS) {
+      try {
+        return PerEndpointCredentials.create(tls);
+      } catch (LinkageError internalApiChanged) {
+        // A grpc-netty-shaded whose internal hooks differ from the checked version: mTLS-only.
+      }
+    }
+    return tls;
+  }
+
+  private static boolean perEndpointCredentials() {
+    ClassLoader loader = MeshGrpc.class.getClassLoader();
+    try {
+      Class.forName(
+          "io.grpc.netty.shaded.io.grpc.netty.InternalNettyChannelCredentials", false, loader);
+      Class.forName("io.grpc.netty.shaded.io.grpc.netty.GrpcHttp2ConnectionHandler", false, loader)
+          .getMethod("getEagAttributes");
+      return true;
+    } catch (ClassNotFoundException | NoSuchMethodException | LinkageError absent) {
+      return false;
+    }
   }
 
   /**

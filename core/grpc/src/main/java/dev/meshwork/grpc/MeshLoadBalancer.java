@@ -10,6 +10,7 @@ import io.grpc.Status;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,10 +35,12 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   private static final class Entry {
     final Subchannel subchannel;
+    final @Nullable Boolean mtls;
     ConnectivityState state = ConnectivityState.IDLE;
 
-    Entry(Subchannel subchannel) {
+    Entry(Subchannel subchannel, @Nullable Boolean mtls) {
       this.subchannel = subchannel;
+      this.mtls = mtls;
     }
   }
 
@@ -67,11 +70,19 @@ final class MeshLoadBalancer extends LoadBalancer {
     }
     for (Map.Entry<String, EquivalentAddressGroup> w : wanted.entrySet()) {
       Entry e = subchannels.get(w.getKey());
+      Boolean mtls = w.getValue().getAttributes().get(MeshNameResolver.MTLS);
+      if (e != null && !Objects.equals(e.mtls, mtls)) {
+        // The endpoint switched between plaintext and mTLS (a PERMISSIVE endpoint gained or lost
+        // its identity): its connection was negotiated the other way, so it gets a new one.
+        subchannels.remove(w.getKey());
+        e.subchannel.shutdown();
+        e = null;
+      }
       if (e == null) {
         Subchannel s =
             helper.createSubchannel(
                 CreateSubchannelArgs.newBuilder().setAddresses(w.getValue()).build());
-        Entry entry = new Entry(s);
+        Entry entry = new Entry(s, mtls);
         subchannels.put(w.getKey(), entry);
         s.start(info -> onState(entry, info));
         s.requestConnection();

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,6 +33,14 @@ final class MeshNameResolver extends NameResolver {
   /** The endpoint authority of an address group, which the load balancer keys connections by. */
   @EquivalentAddressGroup.Attr
   static final Attributes.Key<String> ENDPOINT = Attributes.Key.create("meshwork.endpoint");
+
+  /**
+   * Whether connections to an address group use mTLS; set on every group when the service's mode is
+   * not {@code DISABLED}. {@link PerEndpointCredentials} opens plaintext connections to groups
+   * marked {@code false}, which only a {@code PERMISSIVE} endpoint without an expected identity is.
+   */
+  @EquivalentAddressGroup.Attr
+  static final Attributes.Key<Boolean> MTLS = Attributes.Key.create("meshwork.mtls");
 
   private final String host;
   private final @Nullable Mesh mesh;
@@ -88,14 +97,19 @@ final class MeshNameResolver extends NameResolver {
       return;
     }
     last = endpoints;
-    boolean secured = secured(m);
+    TransportSecurity.@Nullable Mode mode = mode(m);
     List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) {
       Attributes.Builder attributes = Attributes.newBuilder().set(ENDPOINT, e.authority());
-      if (secured) {
-        // The TLS engine sees the endpoint as its peer, so the channel's trust manager knows which
-        // identity to expect; calls keep the logical :authority (see EndpointTrustManager).
-        attributes.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, e.authority());
+      if (mode != null && mode != TransportSecurity.Mode.DISABLED) {
+        boolean mtls = mode == TransportSecurity.Mode.STRICT || mtls(m, e);
+        attributes.set(MTLS, mtls);
+        if (mtls) {
+          // The TLS engine sees the endpoint as its peer, so the channel's trust manager knows
+          // which identity to expect; calls keep the logical :authority (see
+          // EndpointTrustManager).
+          attributes.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, e.authority());
+        }
       }
       groups.add(new EquivalentAddressGroup(addresses.apply(e), attributes.build()));
     }
@@ -109,17 +123,33 @@ final class MeshNameResolver extends NameResolver {
     l.onResult2(result.build());
   }
 
-  /** Whether calls to this service use mTLS, by the mesh's transport security. */
-  private boolean secured(Mesh m) {
+  /** The mode of calls to this service, or null without transport security. */
+  private TransportSecurity.@Nullable Mode mode(Mesh m) {
+    TransportSecurity security = m.transportSecurity();
+    if (security == null) {
+      return null;
+    }
+    try {
+      return security.mode(ServiceName.parse(host, m.defaultNamespace()));
+    } catch (IllegalArgumentException notAServiceName) {
+      return null;
+    }
+  }
+
+  /**
+   * Whether a {@code PERMISSIVE} endpoint gets mTLS: when it has an expected identity. An endpoint
+   * that must use mTLS but cannot yet (no workload identity) is marked mTLS too, so its handshake
+   * fails with the reason instead of falling back to plaintext.
+   */
+  private boolean mtls(Mesh m, Endpoint e) {
     TransportSecurity security = m.transportSecurity();
     if (security == null) {
       return false;
     }
     try {
-      return security.mode(ServiceName.parse(host, m.defaultNamespace()))
-          != TransportSecurity.Mode.DISABLED;
-    } catch (IllegalArgumentException notAServiceName) {
-      return false;
+      return security.serverIdentity(ServiceName.parse(host, m.defaultNamespace()), e) != null;
+    } catch (SSLPeerUnverifiedException cannotYet) {
+      return true;
     }
   }
 
