@@ -55,6 +55,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class MeshGrpc {
 
+  private static final System.Logger LOG = System.getLogger(MeshGrpc.class.getName());
+
   private static volatile @Nullable Mesh defaultMesh;
 
   /**
@@ -129,7 +131,19 @@ public final class MeshGrpc {
         return PerEndpointCredentials.create(tls);
       } catch (LinkageError internalApiChanged) {
         // A grpc-netty-shaded whose internal hooks differ from the checked version: mTLS-only.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0}: PERMISSIVE falls back to mTLS for every endpoint; this grpc-netty-shaded lacks"
+                + " the hooks that mix plaintext and mTLS in one channel: {1}",
+            host,
+            internalApiChanged.toString());
       }
+    } else if (mode == TransportSecurity.Mode.PERMISSIVE) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0}: PERMISSIVE mixes plaintext and mTLS endpoints only over grpc-netty-shaded, which"
+              + " is not on the class path; every endpoint gets mTLS",
+          host);
     }
     return tls;
   }
