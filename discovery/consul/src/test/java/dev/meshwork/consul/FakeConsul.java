@@ -31,9 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * until the resource's index moves past it or {@code wait} (plus the scripted jitter) passes, then
  * answers with the current state and Consul's headers in their real casing ({@code X-Consul-Index},
  * {@code X-Consul-Knownleader}, {@code X-Consul-Lastcontact}). Tests script changes with {@link
- * #set}; unknown health paths answer {@code []}, unknown config entries 404 with Consul's text body
- * (and still an index, and still blocking), and the Connect CA answers 500 as on a cluster without
- * Connect until a test sets it.
+ * #set}; a path with {@code ?dc=<dc>} is another datacenter's resource (queries with {@code dc}
+ * read it, blocking the same way); unknown health paths answer {@code []}, unknown config entries
+ * 404 with Consul's text body (and still an index, and still blocking), and the Connect CA answers
+ * 500 as on a cluster without Connect until a test sets it.
  */
 final class FakeConsul implements AutoCloseable {
 
@@ -207,6 +208,11 @@ final class FakeConsul implements AutoCloseable {
     public ResponseDefinition transform(ServeEvent event) {
       var request = event.getRequest();
       String path = request.getUrl().split("\\?")[0];
+      QueryParameter dc = request.queryParameter("dc");
+      if (dc != null && dc.isPresent()) {
+        // Another datacenter's resource, answered through this agent.
+        path += "?dc=" + dc.firstValue();
+      }
       received
           .computeIfAbsent(path, p -> new java.util.concurrent.atomic.AtomicInteger())
           .incrementAndGet();
