@@ -73,6 +73,7 @@ class ConsulCrossDatacenterFailoverTest {
             .services("web")
             .wait(Duration.ofSeconds(2))
             .rateLimit(2, Duration.ofMillis(50))
+            .backoff(Duration.ofMillis(20), Duration.ofMillis(100))
             .build();
     mesh = Mesh.builder().source(source).listener(events).random(new SeededRandom(5)).build();
     assertThat(mesh.awaitReady(WITHIN)).isTrue();
@@ -196,5 +197,36 @@ class ConsulCrossDatacenterFailoverTest {
     await().atMost(WITHIN).until(() -> !mesh.snapshot().knows(ServiceName.of("web__dc2")));
     // The local service is still watched, under its own name only.
     assertThat(source.watchedServices()).containsExactly("web");
+  }
+
+  @Test
+  void whileTheOtherDatacenterCannotBeAskedItsLastInstancesKeepServing() throws Exception {
+    MockWebServer local = backend("dc1");
+    MockWebServer dc2 = backend("dc2");
+    consul.set(HEALTH, web("dc1", local, "v1", "critical"));
+    String dc2Health = web("dc2", dc2, "v1", "passing");
+    consul.set(HEALTH + "?dc=dc2", dc2Health);
+    consul.set(
+        "/v1/config/service-resolver/web",
+        """
+        {"Kind": "service-resolver", "Name": "web",
+         "Failover": {"*": {"Datacenters": ["dc2"]}}}
+        """);
+    start();
+    await().atMost(WITHIN).until(() -> endpoints("web__dc2").size() == 1);
+
+    // The next queries for dc2 fail (as when the WAN link is down): reported, nothing removed.
+    consul.failNext(HEALTH + "?dc=dc2", 3);
+    consul.set(HEALTH + "?dc=dc2", dc2Health);
+    await()
+        .atMost(WITHIN)
+        .until(() -> events.events("sourceFailed").stream().anyMatch(e -> e.contains("dc=dc2")));
+    assertThat(endpoints("web__dc2")).hasSize(1);
+    assertAllGoTo("dc2");
+
+    // The watch backs off, recovers, and follows dc2 again.
+    await().atMost(WITHIN).until(() -> !events.events("sourceRecovered").isEmpty());
+    consul.set(HEALTH + "?dc=dc2", web("dc2", dc2, "v1", "critical"));
+    await().atMost(WITHIN).until(() -> endpoints("web__dc2").isEmpty());
   }
 }

@@ -53,6 +53,8 @@ final class FakeConsul implements AutoCloseable {
   private long raftIndex = 100;
   private volatile boolean omitIndex;
   private volatile int failuresLeft;
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> pathFailuresLeft =
+      new ConcurrentHashMap<>();
   private volatile Duration jitter = Duration.ZERO;
   private volatile String defaultAclPolicy = "allow";
   private WireMockServer server;
@@ -118,6 +120,11 @@ final class FakeConsul implements AutoCloseable {
   /** The next {@code n} requests answer 500. */
   void failNext(int n) {
     failuresLeft = n;
+  }
+
+  /** The next {@code n} requests for {@code path} (with {@code ?dc=} if any) answer 500. */
+  void failNext(String path, int n) {
+    pathFailuresLeft.put(path, new java.util.concurrent.atomic.AtomicInteger(n));
   }
 
   /** Extra time a blocking query hangs past {@code wait}, as Consul's jitter may add. */
@@ -216,8 +223,11 @@ final class FakeConsul implements AutoCloseable {
       received
           .computeIfAbsent(path, p -> new java.util.concurrent.atomic.AtomicInteger())
           .incrementAndGet();
-      if (failuresLeft > 0) {
-        failuresLeft--;
+      var pathFailures = pathFailuresLeft.get(path);
+      if (failuresLeft > 0 || (pathFailures != null && pathFailures.getAndDecrement() > 0)) {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+        }
         return new ResponseDefinition(500, "rpc error making call: No cluster leader");
       }
       long index = longParam(request.queryParameter("index"), 0);
