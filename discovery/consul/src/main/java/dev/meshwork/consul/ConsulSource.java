@@ -24,6 +24,14 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code /v1/config/service-router|service-splitter|service-resolver/<name>}: compiled into
  *       routes (with their path rewrites and retry policies), weighted splits, subsets and failover
  *       targets, as Consul's discovery chain would be;
+ *   <li>{@code /v1/health/service/<name>?dc=<dc>}, through the local agent, for every service a
+ *       resolver fails over to in another datacenter ({@code Failover.Datacenters} or {@code
+ *       Targets[].Datacenter}): those instances become endpoints of a service of their own, named
+ *       {@code <name>__<dc>} ({@code reviews__dc2.default}, {@code reviews__dc2.default/v1} for a
+ *       subset, as metrics and events show it), with the subsets of {@code <name>}'s resolver.
+ *       Failover follows Consul's order: the datacenters in list order, the targets in theirs, once
+ *       the primary has no healthy instance; traffic returns as soon as it has one again. The watch
+ *       starts when an entry names the target and stops (its endpoints removed) when none does;
  * </ul>
  *
  * and, for the {@linkplain Builder#intentionsFor local services} named, their intentions as access
@@ -83,8 +91,18 @@ public final class ConsulSource implements MeshSource {
   }
 
   /**
-   * What the config entries ask for that meshwork does not do (for example failover to another
-   * datacenter, or {@code ResponseHeaders}); each is also logged once as a warning.
+   * The services of other datacenters watched now for failover, by the mesh's name for them ({@code
+   * reviews__dc2.default}).
+   */
+  public Set<dev.meshwork.ServiceName> watchedRemoteServices() {
+    ConsulWatcher w = watcher;
+    return w == null ? Set.of() : w.watchedRemoteServices();
+  }
+
+  /**
+   * What the config entries ask for that meshwork does not do (for example failover to a cluster
+   * peer, another admin partition or a sameness group, or {@code ResponseHeaders}); each is also
+   * logged once as a warning.
    */
   public Set<String> warnings() {
     ConsulWatcher w = watcher;

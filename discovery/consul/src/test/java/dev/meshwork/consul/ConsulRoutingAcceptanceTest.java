@@ -163,11 +163,9 @@ class ConsulRoutingAcceptanceTest {
     await().atMost(WITHIN).until(() -> endpoints("web").size() == 2);
     assertAllGoTo("v1");
 
-    // The target in another datacenter was left out, and said so.
-    assertThat(source.warnings())
-        .containsExactly(
-            "consul /v1/config/service-resolver/web: Failover.v1.Targets[0] Datacenter \"dc2\" is"
-                + " not supported (meshwork fails over within the local datacenter only); ignored");
+    // The first target, v1 in dc2, was watched there but has no instance: v2 took over.
+    assertThat(source.watchedRemoteServices()).containsExactly(ServiceName.of("web__dc2"));
+    assertThat(source.warnings()).isEmpty();
   }
 
   @Test

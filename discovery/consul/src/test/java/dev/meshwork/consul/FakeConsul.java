@@ -31,9 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * until the resource's index moves past it or {@code wait} (plus the scripted jitter) passes, then
  * answers with the current state and Consul's headers in their real casing ({@code X-Consul-Index},
  * {@code X-Consul-Knownleader}, {@code X-Consul-Lastcontact}). Tests script changes with {@link
- * #set}; unknown health paths answer {@code []}, unknown config entries 404 with Consul's text body
- * (and still an index, and still blocking), and the Connect CA answers 500 as on a cluster without
- * Connect until a test sets it.
+ * #set}; a path with {@code ?dc=<dc>} is another datacenter's resource (queries with {@code dc}
+ * read it, blocking the same way); unknown health paths answer {@code []}, unknown config entries
+ * 404 with Consul's text body (and still an index, and still blocking), and the Connect CA answers
+ * 500 as on a cluster without Connect until a test sets it.
  */
 final class FakeConsul implements AutoCloseable {
 
@@ -52,6 +53,8 @@ final class FakeConsul implements AutoCloseable {
   private long raftIndex = 100;
   private volatile boolean omitIndex;
   private volatile int failuresLeft;
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> pathFailuresLeft =
+      new ConcurrentHashMap<>();
   private volatile Duration jitter = Duration.ZERO;
   private volatile String defaultAclPolicy = "allow";
   private WireMockServer server;
@@ -117,6 +120,11 @@ final class FakeConsul implements AutoCloseable {
   /** The next {@code n} requests answer 500. */
   void failNext(int n) {
     failuresLeft = n;
+  }
+
+  /** The next {@code n} requests for {@code path} (with {@code ?dc=} if any) answer 500. */
+  void failNext(String path, int n) {
+    pathFailuresLeft.put(path, new java.util.concurrent.atomic.AtomicInteger(n));
   }
 
   /** Extra time a blocking query hangs past {@code wait}, as Consul's jitter may add. */
@@ -207,11 +215,19 @@ final class FakeConsul implements AutoCloseable {
     public ResponseDefinition transform(ServeEvent event) {
       var request = event.getRequest();
       String path = request.getUrl().split("\\?")[0];
+      QueryParameter dc = request.queryParameter("dc");
+      if (dc != null && dc.isPresent()) {
+        // Another datacenter's resource, answered through this agent.
+        path += "?dc=" + dc.firstValue();
+      }
       received
           .computeIfAbsent(path, p -> new java.util.concurrent.atomic.AtomicInteger())
           .incrementAndGet();
-      if (failuresLeft > 0) {
-        failuresLeft--;
+      var pathFailures = pathFailuresLeft.get(path);
+      if (failuresLeft > 0 || (pathFailures != null && pathFailures.getAndDecrement() > 0)) {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+        }
         return new ResponseDefinition(500, "rpc error making call: No cluster leader");
       }
       long index = longParam(request.queryParameter("index"), 0);

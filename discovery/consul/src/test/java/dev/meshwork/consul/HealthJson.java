@@ -23,9 +23,17 @@ final class HealthJson {
    * @param status {@code passing}, {@code warning} or {@code critical}
    */
   static String instance(String service, String id, int port, String version, String status) {
+    return instance(service, id, port, version, status, "dc1");
+  }
+
+  /** An instance whose node is in {@code datacenter}. */
+  static String instance(
+      String service, String id, int port, String version, String status, String datacenter) {
     return "{\"Node\":{\"Node\":\"node-"
         + id
-        + "\",\"Address\":\"127.0.0.1\",\"Datacenter\":\"dc1\"},"
+        + "\",\"Address\":\"127.0.0.1\",\"Datacenter\":\""
+        + datacenter
+        + "\"},"
         + "\"Service\":{\"ID\":\""
         + id
         + "\",\"Service\":\""

@@ -26,16 +26,30 @@ import org.jspecify.annotations.Nullable;
  * Redirect} substitutes its target; no subset means the resolver's {@code DefaultSubset}.
  *
  * <p>{@code PrefixRewrite} becomes the route's path rewrite; {@code Failover} targets in the local
- * datacenter and partition become the service's failover targets ({@link FailoverTargets}). What
- * core cannot express is reported as a warning (and ignored) when ignoring it only loses an
- * optimisation or a fallback (failover to another datacenter, peer or sameness group, {@code
- * ConnectTimeout}, ring-hash balancing), and rejected when ignoring it would send traffic elsewhere
- * (a redirect to another datacenter, peer or partition). Pure; not thread-safe.
+ * partition, in this datacenter or another, become the service's failover targets ({@link
+ * FailoverTargets}); one in another datacenter is a backend of a service of its own ({@link
+ * RemoteServices}), configured with the subsets of the target's resolver and listed in {@link
+ * Result#remotes} so that its health gets watched. What core cannot express is reported as a
+ * warning (and ignored) when ignoring it only loses an optimisation or a fallback (failover to a
+ * peer, another partition or a sameness group, {@code ConnectTimeout}, ring-hash balancing), and
+ * rejected when ignoring it would send traffic elsewhere (a redirect to another datacenter, peer or
+ * partition). Pure; not thread-safe.
  */
 public final class ChainCompiler {
 
-  /** The compiled configuration and what it could not honour. */
-  public record Result(MeshConfig config, List<String> warnings) {}
+  /**
+   * The compiled configuration and what it could not honour.
+   *
+   * @param remotes the services of other datacenters that failover targets name, by their mesh name
+   *     ({@link RemoteServices}); their health must be watched in that datacenter
+   */
+  public record Result(
+      MeshConfig config, List<String> warnings, Map<ServiceName, RemoteServices.Remote> remotes) {
+
+    public Result(MeshConfig config, List<String> warnings) {
+      this(config, warnings, Map.of());
+    }
+  }
 
   private record Target(ServiceName service, @Nullable String subset, long weight) {}
 
@@ -47,6 +61,7 @@ public final class ChainCompiler {
   private final String namespace;
   private final @Nullable String datacenter;
   private final List<String> warnings = new ArrayList<>();
+  private final RemoteServices remotes;
 
   /**
    * @param namespace the mesh namespace Consul's services live in
@@ -74,6 +89,7 @@ public final class ChainCompiler {
     this.resolvers = resolvers;
     this.namespace = namespace;
     this.datacenter = datacenter;
+    this.remotes = new RemoteServices(resolvers, namespace);
   }
 
   /**
@@ -88,7 +104,8 @@ public final class ChainCompiler {
     for (String service : services) {
       config.service(serviceConfig(service));
     }
-    return new Result(config.build(), List.copyOf(warnings));
+    remotes.configs().forEach(config::service);
+    return new Result(config.build(), List.copyOf(warnings), remotes.watched());
   }
 
   private ServiceConfig serviceConfig(String service) {
@@ -100,9 +117,10 @@ public final class ChainCompiler {
       FailoverTargets.compile(
               resolver,
               datacenter,
-              (to, ns, subset, at) -> {
+              (to, ns, subset, dc, at) -> {
                 Target t = resolve(to, ns, subset, at, 0, 1);
-                return Backend.of(t.service(), 1).withSubset(t.subset());
+                ServiceName served = dc == null ? t.service() : remotes.target(t.service(), dc, at);
+                return Backend.of(served, 1).withSubset(t.subset());
               },
               this::warn)
           .forEach(b::failover);

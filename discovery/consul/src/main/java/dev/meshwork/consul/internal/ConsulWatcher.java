@@ -19,11 +19,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a running {@code ConsulSource} does: one health watch and three config-entry watches per
- * service (so a change to one service wakes only its own watches), one intentions watch per local
- * destination, and one watch of the Connect CA roots for the trust domain of endpoint identities,
- * all publishing into the mesh through the {@link SourceContext}. Services are watched while the
- * mesh routes them, while config entries send requests to them, or because they were configured
- * explicitly. Thread-safe.
+ * service (so a change to one service wakes only its own watches), one health watch per service and
+ * other datacenter that a service-resolver fails over to (published as {@code <service>__<dc>}, see
+ * {@link RemoteServices}), one intentions watch per local destination, and one watch of the Connect
+ * CA roots for the trust domain of endpoint identities, all publishing into the mesh through the
+ * {@link SourceContext}. Services are watched while the mesh routes them, while config entries send
+ * requests to them, or because they were configured explicitly. Thread-safe.
  */
 public final class ConsulWatcher {
 
@@ -51,6 +52,7 @@ public final class ConsulWatcher {
   private final EntryWatches entries;
   private final EndpointIdentities identities;
   private final Map<String, List<BlockingWatch<?, ?>>> watches = new ConcurrentHashMap<>();
+  private final RemoteHealthWatches remotes;
   private final ReportingWatches reporting;
   private volatile boolean closed;
 
@@ -70,6 +72,7 @@ public final class ConsulWatcher {
     this.entries = new EntryWatches(context, namespace, options.agent().datacenter());
     this.identities = new EndpointIdentities(context, options.agent().datacenter());
     this.reporting = new ReportingWatches(context, options.settings());
+    this.remotes = new RemoteHealthWatches(context, health, reporting, identities);
   }
 
   public void start() {
@@ -97,10 +100,11 @@ public final class ConsulWatcher {
     Set<String> wanted = new HashSet<>(options.services());
     wanted.addAll(entries.referencedServices());
     for (ServiceName s : routed) {
-      if (s.namespace().equals(namespace)) {
+      if (s.namespace().equals(namespace) && !entries.isRemote(s)) {
         wanted.add(s.name());
       }
     }
+    remotes.sync(entries.remoteServices());
     for (String s : wanted) {
       watchService(s);
     }
@@ -160,6 +164,7 @@ public final class ConsulWatcher {
   private void referenced(Runnable update) {
     update.run();
     entries.referencedServices().forEach(this::watchService);
+    remotes.sync(entries.remoteServices());
   }
 
   private interface EntryParser<T> {
@@ -278,6 +283,11 @@ public final class ConsulWatcher {
     return out;
   }
 
+  /** The health watches of other datacenters running now, by the mesh's service name. */
+  public Set<ServiceName> watchedRemoteServices() {
+    return remotes.watched();
+  }
+
   /** Warnings about config entries meshwork cannot fully honour. */
   public Set<String> warnings() {
     return entries.warnings();
@@ -287,6 +297,7 @@ public final class ConsulWatcher {
     closed = true;
     watches.values().forEach(g -> g.forEach(BlockingWatch::close));
     watches.clear();
+    remotes.close();
     healthThreads.shutdownNow();
     health.close();
   }

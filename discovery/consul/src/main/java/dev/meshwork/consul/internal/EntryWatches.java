@@ -3,6 +3,7 @@ package dev.meshwork.consul.internal;
 import dev.meshwork.AccessRule;
 import dev.meshwork.ConfigException;
 import dev.meshwork.MeshConfig;
+import dev.meshwork.ServiceName;
 import dev.meshwork.SourceContext;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,6 +30,8 @@ final class EntryWatches {
   private final Map<String, ServiceResolver> resolvers = new LinkedHashMap<>();
   private final Map<String, List<AccessRule>> intentions = new LinkedHashMap<>();
   private final Set<String> warned = new HashSet<>();
+  private Map<ServiceName, RemoteServices.Remote> remotes = Map.of();
+  private final Set<ServiceName> remoteNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private @Nullable MeshConfig published;
 
   EntryWatches(SourceContext context, String namespace, @Nullable String datacenter) {
@@ -91,6 +94,9 @@ final class EntryWatches {
       context.rejectConfig(e);
       return;
     }
+    remotes = result.remotes();
+    // Recorded before the mesh hears of them, so they are never mistaken for local services.
+    remoteNames.addAll(remotes.keySet());
     for (String w : result.warnings()) {
       if (warned.add(w)) {
         LOG.log(System.Logger.Level.WARNING, w);
@@ -138,6 +144,22 @@ final class EntryWatches {
     if (!service.isEmpty() && namespace.isEmpty()) {
       out.add(service);
     }
+  }
+
+  /**
+   * The services of other datacenters that the last configuration that compiled fails over to, by
+   * their mesh name: their health is watched in that datacenter.
+   */
+  synchronized Map<ServiceName, RemoteServices.Remote> remoteServices() {
+    return remotes;
+  }
+
+  /**
+   * Whether {@code service} is (or was) the mesh's name for another datacenter's instances, rather
+   * than a service of the local datacenter. Not synchronized: called on the mesh's control thread.
+   */
+  boolean isRemote(ServiceName service) {
+    return remoteNames.contains(service);
   }
 
   /** The warnings of the last compilation attempt that succeeded, for tests and inspection. */

@@ -13,21 +13,36 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Compiles a service-resolver's {@code Failover} into core failover targets ({@link
- * ServiceConfig.Builder#failover}): per key ({@code *} or a subset), the targets in Consul's order
- * that are services or subsets in the local datacenter and admin partition, each resolved through
- * its own resolver (redirect, default subset) as a route destination would be.
+ * ServiceConfig.Builder#failover}): per key ({@code *} or a subset), the targets in Consul's order,
+ * each resolved through its own resolver (redirect, default subset) as a route destination would
+ * be. {@code Datacenters} are tried in list order, {@code Targets} in theirs. A target in another
+ * datacenter becomes a backend of that datacenter's instances (see {@link RemoteServices}); the
+ * caller's {@link Resolver} decides how it is named and watched.
  *
- * <p>Targets in another datacenter, behind a cluster peer, in another admin partition, or named by
- * a sameness group are not supported: meshwork only sees the local datacenter's health. They are
- * left out with a warning rather than rejected, because a failover target is only a fallback:
- * leaving one out can cost availability while the primary has no healthy instance, but never sends
- * traffic anywhere the entry did not allow. The local targets keep their relative order. Stateless.
+ * <p>As in Consul's chain compiler, a target that keeps the same service and names no subset keeps
+ * the subset that failed: {@code Failover{"v1": {Datacenters: ["dc2"]}}} fails over to {@code v1}
+ * in dc2. Because core keys failover by subset, a {@code *} entry with such targets is also
+ * compiled once for every subset without its own key.
+ *
+ * <p>Targets behind a cluster peer, in another admin partition, or named by a sameness group are
+ * not supported. They are left out with a warning rather than rejected, because a failover target
+ * is only a fallback: leaving one out can cost availability while the primary has no healthy
+ * instance, but never sends traffic anywhere the entry did not allow. The other targets keep their
+ * relative order. Stateless.
  */
 final class FailoverTargets {
 
   /** Resolves a failover destination the way a route destination is resolved. */
   interface Resolver {
-    Backend resolve(String service, String namespace, @Nullable String subset, Json at);
+    /**
+     * @param datacenter the target's datacenter, or null for the local one
+     */
+    Backend resolve(
+        String service,
+        String namespace,
+        @Nullable String subset,
+        @Nullable String datacenter,
+        Json at);
   }
 
   private FailoverTargets() {}
@@ -47,16 +62,31 @@ final class FailoverTargets {
         .failover()
         .forEach(
             (key, f) -> {
-              List<Backend> targets = targets(resolver.name(), f, localDatacenter, resolve, warn);
+              List<Backend> targets =
+                  targets(resolver.name(), key, f, localDatacenter, resolve, warn);
               if (!targets.isEmpty()) {
                 out.put(key, targets);
               }
             });
+    Failover any = resolver.failover().get(ServiceConfig.ANY_SUBSET);
+    if (any != null) {
+      BiConsumer<Json, String> warned = (at, what) -> {}; // said once, for "*" itself
+      for (String subset : resolver.subsets().keySet()) {
+        if (!resolver.failover().containsKey(subset)) {
+          List<Backend> targets =
+              targets(resolver.name(), subset, any, localDatacenter, resolve, warned);
+          if (!targets.isEmpty() && !targets.equals(out.get(ServiceConfig.ANY_SUBSET))) {
+            out.put(subset, targets);
+          }
+        }
+      }
+    }
     return out;
   }
 
   private static List<Backend> targets(
       String self,
+      String key,
       Failover f,
       @Nullable String localDatacenter,
       Resolver resolve,
@@ -65,29 +95,34 @@ final class FailoverTargets {
     if (!f.samenessGroup().isEmpty()) {
       warn.accept(
           f.at().field("SamenessGroup"),
-          "is not supported (meshwork fails over within the local datacenter only); ignored");
+          "is not supported (meshwork fails over to services of the local partition, in this"
+              + " or another datacenter, only); ignored");
     }
+    String failed = key.equals(ServiceConfig.ANY_SUBSET) ? "" : key;
     for (FailoverTarget t : f.targets()) {
-      String why = remote(t.datacenter(), t.peer(), t.partition(), localDatacenter);
+      String why = unsupported(t.peer(), t.partition());
       if (why != null) {
         warn.accept(t.at(), why);
         continue;
       }
-      add(out, resolve, service(t.service(), self), t.namespace(), t.serviceSubset(), t.at());
+      String service = service(t.service(), self);
+      add(
+          out,
+          resolve,
+          service,
+          t.namespace(),
+          subset(t.serviceSubset(), service, t.namespace(), self, failed),
+          remote(t.datacenter(), localDatacenter),
+          t.at());
     }
     if (f.targets().isEmpty() && f.samenessGroup().isEmpty()) {
       String service = service(f.service(), self);
+      String subset = subset(f.serviceSubset(), service, f.namespace(), self, failed);
       if (f.datacenters().isEmpty()) {
-        add(out, resolve, service, f.namespace(), f.serviceSubset(), f.at());
+        add(out, resolve, service, f.namespace(), subset, null, f.at());
       }
-      for (int i = 0; i < f.datacenters().size(); i++) {
-        String dc = f.datacenters().get(i);
-        String why = remote(dc, "", "", localDatacenter);
-        if (why != null) {
-          warn.accept(f.at().array("Datacenters").get(i), why);
-        } else {
-          add(out, resolve, service, f.namespace(), f.serviceSubset(), f.at());
-        }
+      for (String dc : f.datacenters()) {
+        add(out, resolve, service, f.namespace(), subset, remote(dc, localDatacenter), f.at());
       }
     }
     return out;
@@ -99,8 +134,10 @@ final class FailoverTargets {
       String service,
       String namespace,
       String subset,
+      @Nullable String datacenter,
       Json at) {
-    Backend b = resolve.resolve(service, namespace, subset.isEmpty() ? null : subset, at);
+    Backend b =
+        resolve.resolve(service, namespace, subset.isEmpty() ? null : subset, datacenter, at);
     if (!out.contains(b)) {
       out.add(b);
     }
@@ -110,19 +147,27 @@ final class FailoverTargets {
     return named.isEmpty() ? self : named;
   }
 
-  /** Why a target is out of reach, or null when it is in the local datacenter and partition. */
-  private static @Nullable String remote(
-      String datacenter, String peer, String partition, @Nullable String localDatacenter) {
+  /** The target's subset: the one named, else the one that failed when the service is the same. */
+  private static String subset(
+      String named, String service, String namespace, String self, String failed) {
+    if (!named.isEmpty()) {
+      return named;
+    }
+    return service.equals(self) && namespace.isEmpty() ? failed : "";
+  }
+
+  /** The target's datacenter, or null when it is the local one. */
+  private static @Nullable String remote(String datacenter, @Nullable String localDatacenter) {
+    return datacenter.isEmpty() || datacenter.equals(localDatacenter) ? null : datacenter;
+  }
+
+  /** Why a target is out of reach, or null when it is in the local partition and no peer's. */
+  private static @Nullable String unsupported(String peer, String partition) {
     if (!peer.isEmpty()) {
       return "Peer \""
           + peer
-          + "\" is not supported (meshwork fails over within the local"
-          + " datacenter only); ignored";
-    }
-    if (!datacenter.isEmpty() && !datacenter.equals(localDatacenter)) {
-      return "Datacenter \""
-          + datacenter
-          + "\" is not supported (meshwork fails over within the local datacenter only); ignored";
+          + "\" is not supported (meshwork fails over to services of the local partition, in"
+          + " this or another datacenter, only); ignored";
     }
     if (!partition.isEmpty() && !partition.equals("default")) {
       return "Partition \""

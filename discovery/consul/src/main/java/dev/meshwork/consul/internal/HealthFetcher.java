@@ -63,7 +63,16 @@ public final class HealthFetcher {
 
   /** The health query for {@code service}, as a watch fetcher. */
   public BlockingWatch.Fetcher<HealthAnswer> fetcher(String service) {
-    return index -> CompletableFuture.supplyAsync(() -> fetch(service, index), executor);
+    return fetcher(service, null);
+  }
+
+  /**
+   * The health query for {@code service} in {@code datacenter} ({@code ?dc=}, answered through the
+   * local agent), or in the agent's configured datacenter when null.
+   */
+  public BlockingWatch.Fetcher<HealthAnswer> fetcher(String service, @Nullable String datacenter) {
+    return index ->
+        CompletableFuture.supplyAsync(() -> fetch(service, datacenter, index), executor);
   }
 
   /** The answer's entries, or why they could not be read. */
@@ -71,7 +80,13 @@ public final class HealthFetcher {
 
   /** The parser matching {@link #fetcher}: entries to endpoints. */
   public BlockingWatch.Parser<HealthAnswer, List<Endpoint>> parser(String service) {
-    String origin = origin(service);
+    return parser(service, null);
+  }
+
+  /** The parser matching {@link #fetcher(String, String)}. */
+  public BlockingWatch.Parser<HealthAnswer, List<Endpoint>> parser(
+      String service, @Nullable String datacenter) {
+    String origin = origin(service, datacenter);
     return reply -> {
       if (reply.body().error() != null) {
         throw reply.body().error();
@@ -81,12 +96,12 @@ public final class HealthFetcher {
     };
   }
 
-  private String origin(String service) {
-    return "consul /v1/health/service/" + service;
+  private static String origin(String service, @Nullable String datacenter) {
+    return "consul /v1/health/service/" + service + (datacenter == null ? "" : "?dc=" + datacenter);
   }
 
-  private Reply<HealthAnswer> fetch(String service, long index) {
-    QueryOptions options = options(index);
+  private Reply<HealthAnswer> fetch(String service, @Nullable String datacenter, long index) {
+    QueryOptions options = options(datacenter, index);
     HealthInterceptor.LAST_INDEX.set(0L);
     try {
       ConsulResponse<List<ServiceHealth>> r = health.getAllServiceInstances(service, options);
@@ -94,11 +109,16 @@ public final class HealthFetcher {
           200, indexOf(r.getIndex()), null, new HealthAnswer(List.copyOf(r.getResponse()), null));
     } catch (ConsulException e) {
       long seen = HealthInterceptor.LAST_INDEX.get();
-      ConfigException unreadable = unreadable(service, e);
+      ConfigException unreadable = unreadable(origin(service, datacenter), e);
       if (unreadable != null) {
         return new Reply<>(200, seen, null, new HealthAnswer(List.of(), unreadable));
       }
-      String what = "consul " + agent.authority() + ": GET /v1/health/service/" + service;
+      String what =
+          "consul "
+              + agent.authority()
+              + ": GET /v1/health/service/"
+              + service
+              + (datacenter == null ? "" : "?dc=" + datacenter);
       if (e.hasCode()) {
         throw new java.util.concurrent.CompletionException(
             new ConsulCallException(
@@ -112,12 +132,14 @@ public final class HealthFetcher {
     }
   }
 
-  private QueryOptions options(long index) {
+  private QueryOptions options(@Nullable String datacenter, long index) {
     ImmutableQueryOptions.Builder o =
         index > 0
             ? QueryOptions.blockSeconds(waitSeconds(), BigInteger.valueOf(index))
             : ImmutableQueryOptions.builder();
-    if (agent.datacenter() != null) {
+    if (datacenter != null) {
+      o.datacenter(datacenter);
+    } else if (agent.datacenter() != null) {
       o.datacenter(agent.datacenter());
     }
     if (agent.namespace() != null) {
@@ -140,8 +162,7 @@ public final class HealthFetcher {
   }
 
   /** A config error when the answer arrived but could not be read; null for transport failures. */
-  private @Nullable ConfigException unreadable(String service, ConsulException e) {
-    String origin = origin(service);
+  private @Nullable ConfigException unreadable(String origin, ConsulException e) {
     JsonMappingException mapping = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof HealthInterceptor.OversizeException) {

@@ -118,7 +118,7 @@ class ChainCompilerTest {
   }
 
   @Test
-  void failoverTargetsElsewhereAreLeftOutWithAWarningAndTheLocalOnesKeepTheirOrder() {
+  void failoverTargetsBehindPeersPartitionsOrSamenessGroupsAreLeftOutWithAWarning() {
     ChainCompiler.Result result =
         compile(
             Map.of(),
@@ -136,28 +136,109 @@ class ChainCompilerTest {
                         + " '*': {'SamenessGroup': 'everywhere'}}}")));
     ServiceConfig web = result.config().service(ServiceName.of("web"));
 
+    // Targets keep their order; the same service without a subset keeps the one that failed.
     assertThat(web.failover())
-        .containsOnlyKeys("v1")
+        .containsOnlyKeys("v1", "v2")
         .containsEntry(
-            "v1", List.of(Backend.of("web", 1).withSubset("v2"), Backend.of("web-backup", 1)));
+            "v1",
+            List.of(
+                Backend.of("web__dc2", 1).withSubset("v1"),
+                Backend.of("web", 1).withSubset("v2"),
+                Backend.of("web-backup", 1)))
+        .containsEntry("v2", List.of(Backend.of("web__dc3", 1).withSubset("v2")));
+    assertThat(result.remotes())
+        .containsOnly(
+            Map.entry(ServiceName.of("web__dc2"), new RemoteServices.Remote("web", "dc2")),
+            Map.entry(ServiceName.of("web__dc3"), new RemoteServices.Remote("web", "dc3")));
+    // The other datacenter's instances are selected by the same subsets.
+    assertThat(result.config().service(ServiceName.of("web__dc2")).subsets())
+        .containsOnlyKeys("v1", "v2");
     String at = "consul /v1/config/service-resolver/web: Failover.";
     assertThat(result.warnings())
         .containsExactlyInAnyOrder(
             at
-                + "v1.Targets[0] Datacenter \"dc2\" is not supported (meshwork fails over within"
-                + " the local datacenter only); ignored",
-            at
-                + "v1.Targets[2] Peer \"east\" is not supported (meshwork fails over within the"
-                + " local datacenter only); ignored",
+                + "v1.Targets[2] Peer \"east\" is not supported (meshwork fails over to services"
+                + " of the local partition, in this or another datacenter, only); ignored",
             at
                 + "v1.Targets[4] Partition \"billing\" is not supported (meshwork fails over"
                 + " within the local partition only); ignored",
             at
-                + "v2.Datacenters[0] Datacenter \"dc3\" is not supported (meshwork fails over"
-                + " within the local datacenter only); ignored",
-            at
-                + "*.SamenessGroup is not supported (meshwork fails over within the local"
-                + " datacenter only); ignored");
+                + "*.SamenessGroup is not supported (meshwork fails over to services of the local"
+                + " partition, in this or another datacenter, only); ignored");
+  }
+
+  @Test
+  void datacentersAreTriedInListOrderForEverySubsetWithTheSubsetThatFailed() {
+    ChainCompiler.Result result =
+        compile(
+            Map.of(),
+            Map.of(
+                "web",
+                resolver(
+                    "web",
+                    "{"
+                        + SUBSETS
+                        + ", 'Failover': {'*': {'Datacenters': ['dc3', 'dc1', 'dc2']}}}")));
+    ServiceConfig web = result.config().service(ServiceName.of("web"));
+
+    // dc1 is the local datacenter: the service itself, in its place in the list.
+    assertThat(web.failover())
+        .containsOnlyKeys(ServiceConfig.ANY_SUBSET, "v2")
+        .containsEntry(
+            ServiceConfig.ANY_SUBSET,
+            List.of(
+                Backend.of("web__dc3", 1).withSubset("v1"),
+                Backend.of("web", 1).withSubset("v1"),
+                Backend.of("web__dc2", 1).withSubset("v1")))
+        .containsEntry(
+            "v2",
+            List.of(
+                Backend.of("web__dc3", 1).withSubset("v2"),
+                Backend.of("web", 1).withSubset("v2"),
+                Backend.of("web__dc2", 1).withSubset("v2")));
+    assertThat(result.remotes())
+        .containsOnlyKeys(ServiceName.of("web__dc2"), ServiceName.of("web__dc3"));
+    assertThat(result.warnings()).isEmpty();
+  }
+
+  @Test
+  void aTargetInAnotherDatacenterGoesThroughItsServicesResolverForItsDefaultSubset() {
+    ChainCompiler.Result result =
+        compile(
+            Map.of(),
+            Map.of(
+                "web",
+                resolver(
+                    "web",
+                    "{'Failover': {'*': {'Targets': [{'Service': 'web-backup', 'Datacenter':"
+                        + " 'dc2'}, {'Service': 'web-backup', 'ServiceSubset': 'v2',"
+                        + " 'Datacenter': 'dc2'}]}}}"),
+                "web-backup",
+                resolver("web-backup", "{" + SUBSETS + "}")));
+
+    assertThat(result.config().service(ServiceName.of("web")).failover())
+        .containsOnly(
+            Map.entry(
+                ServiceConfig.ANY_SUBSET,
+                List.of(
+                    Backend.of("web-backup__dc2", 1).withSubset("v1"),
+                    Backend.of("web-backup__dc2", 1).withSubset("v2"))));
+    assertThat(result.remotes())
+        .containsOnly(
+            Map.entry(
+                ServiceName.of("web-backup__dc2"), new RemoteServices.Remote("web-backup", "dc2")));
+  }
+
+  @Test
+  void aDatacenterThatCannotNameAServiceIsRejected() {
+    Map<String, ServiceResolver> resolvers =
+        Map.of("web", resolver("web", "{'Failover': {'*': {'Datacenters': ['dc 2']}}}"));
+
+    assertThatThrownBy(() -> compile(Map.of(), resolvers))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            "consul /v1/config/service-resolver/web: Failover.*: \"dc 2\" (expected a datacenter"
+                + " name of letters, digits, '-' or '_'");
   }
 
   @Test

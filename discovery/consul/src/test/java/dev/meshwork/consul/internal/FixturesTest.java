@@ -151,14 +151,12 @@ class FixturesTest {
             Backend.of("web", 9000).withSubset("v1"), Backend.of("web", 1000).withSubset("v2"));
     assertThat(routes.get(4).origin()).isEqualTo("consul service-splitter web");
     assertThat(routes.get(0).pathRewrite()).isEqualTo(PathRewrite.replacePrefix("/admin", "/"));
-    // The only failover target is in another datacenter: left out, and said so.
-    assertThat(web.failover()).isEmpty();
-    assertThat(result.warnings())
-        .contains(
-            "consul authored/config-service-resolver-web.json: Failover.*.Datacenters[0]"
-                + " Datacenter \"dc2\" is not supported (meshwork fails over within the local"
-                + " datacenter only); ignored")
-        .noneMatch(w -> w.contains("PrefixRewrite"));
+    // The only failover target is in another datacenter: its instances there, same subset.
+    assertThat(web.failover().get(ServiceConfig.ANY_SUBSET))
+        .containsExactly(Backend.of("web__dc2", 1).withSubset("v1"));
+    assertThat(web.failover().get("v2"))
+        .containsExactly(Backend.of("web__dc2", 1).withSubset("v2"));
+    assertThat(result.warnings()).noneMatch(w -> w.contains("PrefixRewrite") || w.contains("dc2"));
   }
 
   @Test
